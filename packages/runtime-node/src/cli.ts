@@ -1,0 +1,38 @@
+/**
+ * fn-run: the command line. Sub-commands load lazily so `fn-run handler.ts` starts fast.
+ *
+ *   fn-run [serve] <file>[#export] [options]     serve a function over HTTP (and its triggers)
+ *   fn-run call <url> [--data ...]               send an event to a running function, print the reply
+ *   fn-run trigger cron|nats|kafka --target URL  run a trigger adapter apart from the function
+ *   fn-run manifest <dir> [...]                  print Kubernetes YAML for a function
+ */
+type Command = { main(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: () => import('./commands/serve.js'),
+  call: () => import('./commands/call.js'),
+  trigger: () => import('./commands/trigger.js'),
+  manifest: () => import('./commands/manifest.js'),
+};
+
+async function run(argv: string[]): Promise<number> {
+  const first = argv[0];
+  if (first === '--version' || first === '-v' || first === 'version') {
+    const { VERSION } = await import('./version.js');
+    process.stdout.write(`fn-run ${VERSION}\n`);
+    return 0;
+  }
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return (await COMMANDS[first]!()).main(argv.slice(1));
+  // No sub-command: `fn-run handler.ts ...` serves, as `npx fn-run handler.ts` should.
+  return (await COMMANDS.serve!()).main(argv);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`fn-run: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

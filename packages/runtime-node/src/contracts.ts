@@ -1,0 +1,72 @@
+import type { FnEvent, Logger, Outcome } from '@fnkit/sdk';
+import type { Registry } from 'prom-client';
+
+/**
+ * The seams between the parts of fn-run. Adapters (HTTP, cron, NATS, Kafka) know their transport and
+ * nothing of handlers; the invoker knows handlers and nothing of transports. Every delivery goes
+ * through `Invoker.invoke`, in-process or (dispatcher mode) over HTTP to a function elsewhere.
+ */
+
+export interface InvokeRequest {
+  /**
+   * What to do when the concurrency limit is reached:
+   * - `queue` (HTTP): wait in the bounded queue; when that is full, resolve at once with a `rejected` outcome (503).
+   * - `wait` (triggers): wait for a slot however long it takes; the adapter's own in-flight bound is its back-pressure.
+   */
+  admission?: 'queue' | 'wait';
+  /** A shorter timeout for this one invocation (never longer than FUNC_TIMEOUT). */
+  timeoutMs?: number;
+}
+
+export interface Invoker {
+  invoke(event: FnEvent, request?: InvokeRequest): Promise<Outcome>;
+}
+
+/** A trigger adapter: turns messages of one source into CloudEvents and hands them to an Invoker. */
+export interface TriggerAdapter {
+  /** e.g. `kafka:orders`, `nats:events.todo.newitem`, `cron:*\/10 * * * * *`. */
+  readonly name: string;
+  /** Connects and starts consuming. Rejects with a clear error for bad settings; reconnects by itself once started. */
+  start(): Promise<void>;
+  /** Stops fetching, waits for in-flight work, commits/acks what finished, disconnects. */
+  stop(): Promise<void>;
+  /** For readiness: connected and consuming. */
+  isReady(): boolean;
+}
+
+/** What every adapter is given. */
+export interface TriggerEnvironment {
+  invoker: Invoker;
+  log: Logger;
+  registry: Registry;
+}
+
+/**
+ * Delivery semantics shared by every trigger (in-process and dispatcher mode alike):
+ * success is a result with a status below 400. Failures are retried when retrying can help:
+ * timeouts, overload, 5xx, and 404/408/409/429 (as Knative's data plane does); other 4xx (a bad
+ * event, a typed BadRequestError) are final and go straight to the dead-letter target.
+ */
+export function isSuccess(outcome: Outcome): boolean {
+  return outcome.type === 'result' && outcome.response.status < 400;
+}
+
+export function isRetryable(outcome: Outcome): boolean {
+  if (outcome.type === 'timeout' || outcome.type === 'rejected') return true;
+  const status = outcome.type === 'result' ? outcome.response.status : outcome.status;
+  return status >= 500 || status === 404 || status === 408 || status === 409 || status === 429;
+}
+
+/** A short human-readable reason for logs and dead-letter headers. */
+export function describeFailure(outcome: Outcome): string {
+  switch (outcome.type) {
+    case 'result':
+      return `the function answered status ${outcome.response.status}`;
+    case 'error':
+      return `${outcome.status}: ${outcome.body.error}${outcome.status >= 500 && outcome.error instanceof Error && outcome.error.message ? ` (${outcome.error.message})` : ''}`;
+    case 'timeout':
+      return outcome.body.error;
+    case 'rejected':
+      return `rejected: ${outcome.reason}`;
+  }
+}

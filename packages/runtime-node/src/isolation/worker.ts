@@ -1,0 +1,2 @@
+// Placeholder while the isolation worker is being written in this session.
+export {};

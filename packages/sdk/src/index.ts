@@ -1,0 +1,56 @@
+export type {
+  CloudEventAttributes,
+  CronTrigger,
+  ErrorBody,
+  FnContext,
+  FnEvent,
+  FunctionModule,
+  Handler,
+  HeaderMap,
+  HttpTrigger,
+  InvokeTrigger,
+  KafkaTrigger,
+  Logger,
+  NatsTrigger,
+  NormalizedResponse,
+  Outcome,
+  ResponseKind,
+  TriggerDetails,
+  TriggerKind,
+} from './types.js';
+export {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HttpError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ShutdownError,
+  TimeoutError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnprocessableEntityError,
+  defaultMessage,
+  httpError,
+  statusOfError,
+} from './errors.js';
+export { json, redirect, response, text, isExplicitResponse, isLambdaStyleResponse, isJsonMediaType, normalizeResult, ResultError } from './response.js';
+export type { ExplicitResponse, ResponseInit } from './response.js';
+export {
+  CloudEventValidationError,
+  LEGACY,
+  RESERVED_NAMES,
+  SPEC_VERSION,
+  createEvent,
+  isCoreOrData,
+  isRfc3339,
+  looksLikeCloudEvent,
+  validateAttributes,
+  validateExtension,
+} from './cloudevent.js';
+export type { EventInit, LegacyAliases } from './cloudevent.js';
+export { runInvocation, errorOutcome, timeoutOutcome } from './invocation.js';
+export type { InvocationSettings, InvocationOverrides } from './invocation.js';
+export { defineFunction, defineLifecycle } from './define.js';
+export { invoke } from './invoke.js';
+export type { InvokeInput, InvokeOptions, InvokeResult, LogRecord } from './invoke.js';

@@ -1,0 +1,176 @@
+import { ShutdownError, TimeoutError, defaultMessage, HttpError, statusOfError } from './errors.js';
+import { normalizeResult } from './response.js';
+import type { FnContext, FnEvent, Handler, Logger, Outcome } from './types.js';
+
+/**
+ * The one place a handler is called. The runtime's invoker (every trigger, both isolation modes) and
+ * the SDK's in-process `invoke()` both go through `runInvocation`, so unit tests see exactly what
+ * production does: the same context, deadline, abort signal, result rules and error mapping.
+ */
+
+export interface InvocationSettings {
+  functionName: string;
+  handlerName: string;
+  runtime: string;
+  /** FUNC_MEMORY_LIMIT as given, or undefined. */
+  memoryLimit: string | undefined;
+  timeoutMs: number;
+  /** The logger the per-invocation child is made from. */
+  log: Logger;
+  /** Kubeless `context['function-name']`; defaults to handlerName. */
+  kubelessFunctionName?: string;
+  /** Aborts every in-flight invocation's `context.signal` (the runtime fires it when a shutdown's grace period runs out). */
+  shutdownSignal?: AbortSignal;
+}
+
+export interface InvocationOverrides {
+  /** A shorter timeout for this invocation (e.g. a caller's deadline); never longer than the setting. */
+  timeoutMs?: number;
+}
+
+const TIMED_OUT = Symbol('timed-out');
+
+class InvocationContext implements FnContext {
+  readonly functionName: string;
+  readonly handlerName: string;
+  readonly runtime: string;
+  readonly timeoutMs: number;
+  readonly memoryLimit: string | undefined;
+  readonly deadline: number;
+  readonly trigger: FnEvent['trigger'];
+  #settings: InvocationSettings;
+  #eventId: string;
+  #controller: AbortController | undefined;
+  #log: Logger | undefined;
+  #onShutdown: (() => void) | undefined;
+  #timedOut = false;
+
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number) {
+    this.#settings = settings;
+    this.#eventId = event.id;
+    this.functionName = settings.functionName;
+    this.handlerName = settings.handlerName;
+    this.runtime = settings.runtime;
+    this.timeoutMs = timeoutMs;
+    this.memoryLimit = settings.memoryLimit;
+    this.deadline = Date.now() + timeoutMs;
+    this.trigger = event.trigger;
+  }
+
+  remainingTimeMs(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  // The controller and the logger child are made on first use: most handlers touch neither,
+  // and the HTTP hot path should not pay for them.
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#timedOut) this.#controller.abort(new TimeoutError(this.timeoutMs));
+      const shutdown = this.#settings.shutdownSignal;
+      if (shutdown) {
+        if (shutdown.aborted) this.#controller.abort(shutdown.reason ?? new ShutdownError());
+        else {
+          const c = this.#controller;
+          this.#onShutdown = () => c.abort(shutdown.reason ?? new ShutdownError());
+          shutdown.addEventListener('abort', this.#onShutdown, { once: true });
+        }
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.#settings.log.child({ eventId: this.#eventId });
+    return this.#log;
+  }
+
+  get 'function-name'(): string {
+    return this.#settings.kubelessFunctionName ?? this.handlerName;
+  }
+  get timeout(): number {
+    return this.timeoutMs / 1000;
+  }
+  get 'memory-limit'(): string {
+    return this.memoryLimit ?? '0';
+  }
+
+  timedOut(): void {
+    this.#timedOut = true;
+    this.#controller?.abort(new TimeoutError(this.timeoutMs));
+  }
+
+  /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
+  release(): void {
+    if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
+  }
+}
+
+/** Runs one invocation to its Outcome. Never throws; never leaves an unhandled rejection behind. */
+export async function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
+  const started = performance.now();
+  const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
+  const ctx = new InvocationContext(settings, event, timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    let result = handler(event, ctx) as unknown;
+    if (isThenable(result)) {
+      const pending = Promise.resolve(result);
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => {
+          ctx.timedOut();
+          resolve(TIMED_OUT);
+        }, timeoutMs);
+      });
+      result = await Promise.race([pending, timeout]);
+      if (result === TIMED_OUT) {
+        // The handler may still settle later: its result is dropped, and a late rejection is logged, not left unhandled.
+        pending.then(
+          () => undefined,
+          (err: unknown) => settings.log.warn({ eventId: event.id, err }, 'a timed-out invocation failed after its deadline'),
+        );
+        return timeoutOutcome(event, timeoutMs, started);
+      }
+    } else if (performance.now() - started > timeoutMs) {
+      // A synchronous handler that overran (isolation off): it could not be stopped, but it still timed out.
+      ctx.timedOut();
+      return timeoutOutcome(event, timeoutMs, started);
+    }
+    return { type: 'result', response: normalizeResult(result), durationMs: performance.now() - started };
+  } catch (error) {
+    return errorOutcome(event, error, started);
+  } finally {
+    if (timer) clearTimeout(timer);
+    ctx.release();
+  }
+}
+
+export function timeoutOutcome(event: FnEvent, timeoutMs: number, started: number): Outcome {
+  return {
+    type: 'timeout',
+    status: 408,
+    body: { error: `the function did not finish within its timeout of ${timeoutMs} ms`, status: 408, eventId: event.id, timeoutMs },
+    durationMs: performance.now() - started,
+  };
+}
+
+/** An error thrown by a handler: a typed HTTP error keeps its status and message; anything else is a private 500. */
+export function errorOutcome(event: FnEvent, error: unknown, started: number): Outcome & { type: 'error' } {
+  const status = statusOfError(error) ?? 500;
+  const typed = error instanceof HttpError;
+  const expose = typed || status < 500;
+  const message = expose && error instanceof Error && error.message ? error.message : defaultMessage(status);
+  const body = { ...(typed && error.details ? error.details : {}), error: message, status, eventId: event.id };
+  return {
+    type: 'error',
+    status,
+    body,
+    headers: typed ? error.headers : undefined,
+    error,
+    durationMs: performance.now() - started,
+  };
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
