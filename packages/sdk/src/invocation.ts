@@ -118,8 +118,9 @@ export async function runInvocation(handler: Handler, event: FnEvent, settings: 
       const pending = Promise.resolve(result);
       const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
         timer = setTimeout(() => {
-          ctx.timedOut();
+          // Settle first: a handler that resolves as soon as its signal aborts must still count as timed out.
           resolve(TIMED_OUT);
+          ctx.timedOut();
         }, timeoutMs);
       });
       result = await Promise.race([pending, timeout]);
