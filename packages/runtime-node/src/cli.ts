@@ -3,16 +3,12 @@
  *
  *   fn-run [serve] <file>[#export] [options]     serve a function over HTTP (and its triggers)
  *   fn-run call <url> [--data ...]               send an event to a running function, print the reply
- *   fn-run trigger cron|nats|kafka --target URL  run a trigger adapter apart from the function
- *   fn-run manifest <dir> [...]                  print Kubernetes YAML for a function
  */
 type Command = { main(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.js'),
   call: () => import('./commands/call.js'),
-  trigger: () => import('./commands/trigger.js'),
-  manifest: () => import('./commands/manifest.js'),
 };
 
 async function run(argv: string[]): Promise<number> {
