@@ -1,0 +1,120 @@
+// Side-by-side HTTP benchmark: fn-run vs bare node:http, bare fastify, faas-js-runtime, functions-framework.
+// Usage: node bench/http.mjs   (env: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SPAWNS, BENCH_ONLY=id,id)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServer, waitReady, stopServer, treeRssMiB, killAll } from './lib/process.mjs';
+import { CASES, measure } from './lib/load.mjs';
+import { subjects } from './lib/subjects.mjs';
+import { markdown, svg } from './lib/report.mjs';
+
+const bench = dirname(fileURLToPath(import.meta.url));
+const root = dirname(bench);
+const logDir = join(bench, '.work', 'logs');
+const resultsDir = join(bench, 'results');
+
+const num = (name, dflt) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v} is not a positive number; unset it or give e.g. ${dflt}`);
+  return n;
+};
+const opts = {
+  connections: num('BENCH_CONNECTIONS', 50),
+  warmupSec: num('BENCH_WARMUP', 2),
+  durationSec: num('BENCH_DURATION', 10),
+  spawns: num('BENCH_SPAWNS', 11),
+};
+
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const log = (...a) => console.error('[bench]', ...a);
+
+async function loadPhase(subject, row) {
+  const port = await freePort();
+  const server = startServer(subject, port, logDir);
+  try {
+    await waitReady(server, port, { everyMs: 20 });
+    for (const [key, kase] of Object.entries(CASES)) {
+      log(`${subject.name}: ${kase.label} (${opts.warmupSec}s warm-up + ${opts.durationSec}s)`);
+      try {
+        const m = await measure(port, kase, opts);
+        row[key] = m;
+        if (m.non2xx > 0) row.notes.push(`${kase.label}: ${m.non2xx} non-2xx of ${m.total}`);
+        if (m.errors > 0) row.notes.push(`${kase.label}: ${m.errors} errors/timeouts`);
+      } catch (err) {
+        row.notes.push(`${kase.label} failed: ${err.message}`);
+      }
+    }
+    row.rssMiB = treeRssMiB(server.child.pid);
+    return true;
+  } catch (err) {
+    row.notes.push(`error: ${err.message}`);
+    return false;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function coldStartOnce(subject) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const server = startServer(subject, port, logDir);
+  try {
+    await waitReady(server, port, { everyMs: 5 });
+    return performance.now() - t0;
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function main() {
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+  const list = subjects(root).filter((s) => !only || only.includes(s.id));
+  const rows = list.map((s) => ({ id: s.id, name: s.name, version: s.version, notes: [], cold: [] }));
+
+  const ok = [];
+  for (const [i, s] of list.entries()) {
+    if (await loadPhase(s, rows[i])) ok.push(i);
+  }
+  // Cold starts round-robin over the subjects, so machine noise spreads evenly across them.
+  log(`cold start: ${opts.spawns} spawns each for ${ok.length} subjects`);
+  for (let n = 0; n < opts.spawns; n++) {
+    for (const i of ok) {
+      try {
+        rows[i].cold.push(await coldStartOnce(list[i]));
+      } catch (err) {
+        if (!rows[i].notes.some((x) => x.startsWith('cold start'))) rows[i].notes.push(`cold start failed: ${err.message}`);
+      }
+    }
+  }
+  for (const r of rows) r.coldMs = r.cold.length ? median(r.cold) : NaN;
+
+  const meta = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    node: process.version,
+    cores: cpus().length,
+    cpu: cpus()[0]?.model?.trim() ?? 'unknown CPU',
+    autocannon: JSON.parse(readFileSync(join(bench, 'node_modules/autocannon/package.json'), 'utf8')).version,
+  };
+  const md = markdown(rows, meta, opts);
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'http.md'), md + '\n');
+  writeFileSync(join(resultsDir, 'http.svg'), svg(rows));
+  process.stdout.write(md + '\n');
+  log(`wrote ${join('bench/results', 'http.md')} and http.svg; server logs in bench/.work/logs`);
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err);
+  killAll();
+  process.exit(1);
+});

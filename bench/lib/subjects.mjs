@@ -1,0 +1,54 @@
+// The servers under test. Each one answers GET / and a binary-mode CloudEvent POST / with {"hello":"world"}.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function subjects(root) {
+  const bench = join(root, 'bench');
+  const mod = (name) => join(bench, 'node_modules', name);
+  const version = (pkgJson) => {
+    try { return JSON.parse(readFileSync(pkgJson, 'utf8')).version; } catch { return 'not installed'; }
+  };
+  const node = process.execPath;
+  return [
+    {
+      id: 'node-http',
+      name: 'bare node:http',
+      version: process.version,
+      cwd: root,
+      command: (port) => [node, join(bench, 'fixtures/bare-http.mjs'), String(port)],
+    },
+    {
+      id: 'fastify',
+      name: 'bare fastify',
+      version: version(join(mod('fastify'), 'package.json')),
+      cwd: root,
+      command: (port) => [node, join(bench, 'fixtures/bare-fastify.mjs'), String(port)],
+    },
+    {
+      id: 'fn-run',
+      name: 'fn-run (fnkit)',
+      version: version(join(root, 'packages/runtime-node/package.json')),
+      cwd: root,
+      // Default settings, logging on; its stdout goes to a log file.
+      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port)],
+    },
+    {
+      id: 'faas-js-runtime',
+      name: 'faas-js-runtime',
+      version: version(join(mod('faas-js-runtime'), 'package.json')),
+      cwd: root,
+      // Default log level (warn). It listens on '::' (all interfaces); we only send to 127.0.0.1.
+      command: (port) => [node, join(mod('faas-js-runtime'), 'bin/cli.js'), 'bench/fixtures/faas-hello.js', '--port', String(port)],
+    },
+    {
+      id: 'functions-framework',
+      name: 'functions-framework',
+      version: version(join(mod('@google-cloud/functions-framework'), 'package.json')),
+      cwd: root,
+      command: (port) => [
+        node, join(mod('@google-cloud/functions-framework'), 'build/src/main.js'),
+        '--target=hello', `--port=${port}`, `--source=${join(bench, 'fixtures/ff-hello.js')}`,
+      ],
+    },
+  ];
+}
