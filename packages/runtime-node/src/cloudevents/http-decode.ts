@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { CloudEventValidationError, createEvent, validateAttributes } from '@fnkit/sdk';
+import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
+import { decodeBody, decodeKubelessBody } from './body.js';
+import { CodecError } from './codec-error.js';
+import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
+import { decodeHeaderValue } from './percent.js';
+
+/**
+ * HTTP request → CloudEvents (CloudEvents HTTP binding 1.0.2; rules in shared/BINDINGS.md §2, §3, §7.10).
+ * Pure: knows nothing of fastify. The HTTP server hands it the request's parts and the raw body.
+ */
+
+/** The `type` of an event made from a plain (non-CloudEvent) HTTP request. */
+export const HTTP_REQUEST_EVENT_TYPE = 'dev.fnkit.http.request';
+
+export interface HttpRequestInput {
+  method: string;
+  /** The raw request URL (path and query). */
+  url: string;
+  /** The path without the query string. */
+  path: string;
+  query: Record<string, string | string[]>;
+  /** Lower-case names, as Node gives them. */
+  headers: HeaderMap;
+  /** The raw body; undefined when the request had none (e.g. a GET). */
+  body: Buffer | undefined;
+  remoteAddress?: string;
+}
+
+export type DecodeMode = 'binary' | 'structured' | 'batch' | 'plain';
+
+export interface DecodedRequest {
+  mode: DecodeMode;
+  events: FnEvent[];
+}
+
+export interface DecodeOptions {
+  /** Kubeless profile: plain requests get `data` as Kubeless's runtime gave it. */
+  kubeless: boolean;
+}
+
+const CE_PREFIX = 'application/cloudevents';
+const CE_BATCH_PREFIX = 'application/cloudevents-batch';
+const CE_JSON = 'application/cloudevents+json';
+const CE_BATCH_JSON = 'application/cloudevents-batch+json';
+const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
+
+export function decodeHttpRequest(req: HttpRequestInput, options: DecodeOptions): DecodedRequest {
+  const headers = req.headers;
+  const contentType = headerValue(headers['content-type']);
+  if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) {
+    const essence = mediaTypeEssence(contentType);
+    if (startsWithIgnoreCase(contentType, CE_BATCH_PREFIX)) {
+      if (essence !== CE_BATCH_JSON) throw unsupportedFormat(essence, CE_BATCH_JSON);
+      return { mode: 'batch', events: decodeBatch(req) };
+    }
+    if (essence !== CE_JSON) throw unsupportedFormat(essence, CE_JSON);
+    return { mode: 'structured', events: [decodeStructured(req)] };
+  }
+  if (headers['ce-specversion'] !== undefined) {
+    return { mode: 'binary', events: [decodeBinary(req, contentType)] };
+  }
+  return { mode: 'plain', events: [decodePlain(req, contentType, options.kubeless)] };
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  if (v === undefined || typeof v === 'string') return v;
+  return v.length === 0 ? undefined : v.join(', ');
+}
+
+function triggerOf(req: HttpRequestInput): HttpTrigger {
+  const trigger: HttpTrigger = { kind: 'http', method: req.method, path: req.path, url: req.url, query: req.query, headers: req.headers };
+  if (req.remoteAddress !== undefined) trigger.remoteAddress = req.remoteAddress;
+  return trigger;
+}
+
+function unsupportedFormat(essence: string, supported: string): CodecError {
+  return new CodecError(415, `unsupported CloudEvents format '${essence}': fnkit reads ${supported} (or binary mode with ce-* headers)`);
+}
+
+function invalid(err: unknown, context: string): never {
+  if (err instanceof CloudEventValidationError) {
+    throw new CodecError(400, `invalid CloudEvent${context}: ${err.message}`, err.attribute);
+  }
+  throw err;
+}
+
+// ---------------------------------------------------------------------------------------- binary
+
+function decodeBinary(req: HttpRequestInput, contentType: string | undefined): FnEvent {
+  const attrs: Record<string, unknown> = {};
+  const headers = req.headers;
+  for (const key in headers) {
+    if (key.length <= 3 || key.charCodeAt(0) !== 0x63 || key.charCodeAt(1) !== 0x65 || key.charCodeAt(2) !== 0x2d) continue; // 'ce-'
+    const raw = headerValue(headers[key]);
+    if (raw === undefined) continue;
+    const name = key.slice(3).toLowerCase();
+    if (name === 'datacontenttype') {
+      throw new CodecError(400, "invalid CloudEvent (binary mode): header 'ce-datacontenttype' must not be sent; the Content-Type header carries datacontenttype", 'datacontenttype');
+    }
+    attrs[name] = decodeHeaderValue(raw);
+  }
+  for (const name of REQUIRED_BINARY) {
+    if (attrs[name] === undefined) {
+      throw new CodecError(400, `invalid CloudEvent (binary mode): missing required attribute '${name}' (header 'ce-${name}')`, name);
+    }
+  }
+  if (attrs.specversion === '0.3') upgradeBinaryV03(attrs);
+  if (contentType !== undefined) attrs.datacontenttype = contentType;
+  try {
+    validateAttributes(attrs);
+  } catch (err) {
+    invalid(err, ' (binary mode)');
+  }
+  attrs.data = decodeBody(req.body, contentType);
+  return createEvent(attrs as EventInit, triggerOf(req));
+}
+
+/** v0.3 → 1.0 in binary mode: `schemaurl` became `dataschema`; the body already is the data bytes. */
+function upgradeBinaryV03(attrs: Record<string, unknown>): void {
+  attrs.specversion = '1.0';
+  if (attrs.schemaurl !== undefined) {
+    attrs.dataschema = attrs.schemaurl;
+    delete attrs.schemaurl;
+  }
+  delete attrs.datacontentencoding;
+}
+
+// ------------------------------------------------------------------------------ structured / batch
+
+function parseJson(body: Buffer | undefined, what: string): unknown {
+  if (body === undefined || body.length === 0) {
+    throw new CodecError(400, `invalid CloudEvent: ${what} request has no body; send the event as JSON`);
+  }
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new CodecError(400, `invalid CloudEvent: body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function decodeStructured(req: HttpRequestInput): FnEvent {
+  const parsed = parseJson(req.body, 'structured-mode');
+  return createEvent(structuredAttributes(parsed, ''), triggerOf(req));
+}
+
+function decodeBatch(req: HttpRequestInput): FnEvent[] {
+  const parsed = parseJson(req.body, 'batched-mode');
+  if (!Array.isArray(parsed)) {
+    throw new CodecError(400, `invalid CloudEvent batch: body must be a JSON array of events, got ${jsonKind(parsed)}`);
+  }
+  const events: FnEvent[] = [];
+  if (parsed.length === 0) return events;
+  const trigger = triggerOf(req);
+  const first = isObject(parsed[0]) ? parsed[0].specversion : undefined;
+  for (let i = 0; i < parsed.length; i++) {
+    const el: unknown = parsed[i];
+    if (i > 0 && isObject(el) && el.specversion !== first && el.specversion !== undefined && el.specversion !== null) {
+      throw new CodecError(
+        400,
+        `invalid CloudEvent batch: event [${i}]: specversion ${JSON.stringify(el.specversion)} differs from event [0]'s ${JSON.stringify(first)}; all events in a batch must share specversion`,
+        'specversion',
+      );
+    }
+    events.push(createEvent(structuredAttributes(el, ` batch: event [${i}]`), trigger));
+  }
+  return events;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonKind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+/**
+ * A JSON-format event → attributes and data (JSON event format §3): `null` members are unset,
+ * `data_base64` → Buffer, `data` used as it is (a JSON string is never parsed again), v0.3 → 1.0.
+ * `context` is '' for a single event or ' batch: event [i]' for a batch element.
+ */
+function structuredAttributes(parsed: unknown, context: string): EventInit {
+  if (!isObject(parsed)) {
+    throw new CodecError(400, `invalid CloudEvent${context}: the event must be a JSON object, got ${jsonKind(parsed)}`);
+  }
+  const attrs: Record<string, unknown> = {};
+  for (const key in parsed) {
+    const v = parsed[key];
+    if (v === null && key !== 'data') continue; // null = unset (JSON format §2.4)
+    attrs[key] = v;
+  }
+  if (attrs.specversion === '0.3') upgradeStructuredV03(attrs, context);
+  if (attrs.data_base64 !== undefined) {
+    if (attrs.data !== undefined) {
+      throw new CodecError(400, `invalid CloudEvent${context}: 'data' and 'data_base64' are mutually exclusive`, 'data_base64');
+    }
+    if (typeof attrs.data_base64 !== 'string') {
+      throw new CodecError(400, `invalid CloudEvent${context}: 'data_base64' must be a base64 string, got ${jsonKind(attrs.data_base64)}`, 'data_base64');
+    }
+    attrs.data = Buffer.from(attrs.data_base64, 'base64');
+    delete attrs.data_base64;
+  }
+  try {
+    validateAttributes(attrs);
+  } catch (err) {
+    invalid(err, context);
+  }
+  return attrs as EventInit;
+}
+
+/** v0.3 → 1.0: `schemaurl` → `dataschema`; `datacontentencoding: base64` → data decoded to bytes. */
+function upgradeStructuredV03(attrs: Record<string, unknown>, context: string): void {
+  attrs.specversion = '1.0';
+  if (attrs.schemaurl !== undefined) {
+    attrs.dataschema = attrs.schemaurl;
+    delete attrs.schemaurl;
+  }
+  const encoding = attrs.datacontentencoding;
+  if (encoding === undefined) return;
+  delete attrs.datacontentencoding;
+  if (typeof encoding !== 'string' || encoding.toLowerCase() !== 'base64') {
+    throw new CodecError(400, `invalid CloudEvent${context}: datacontentencoding ${JSON.stringify(encoding)} is not supported (v0.3 defines only "base64")`, 'datacontentencoding');
+  }
+  if (typeof attrs.data === 'string') attrs.data = Buffer.from(attrs.data, 'base64');
+}
+
+// ----------------------------------------------------------------------------------------- plain
+
+/**
+ * A request that is not a CloudEvent becomes one: id from `event-id` (Kubeless), `Idempotency-Key`
+ * or `X-Request-Id`, else a random UUID; source = the request path; type = HTTP_REQUEST_EVENT_TYPE;
+ * time = `event-time` (Kubeless) when it parses as a date, else now.
+ */
+function decodePlain(req: HttpRequestInput, contentType: string | undefined, kubeless: boolean): FnEvent {
+  const headers = req.headers;
+  const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomUUID();
+  const attrs: EventInit = {
+    specversion: '1.0',
+    id,
+    source: req.path === '' ? '/' : req.path,
+    type: HTTP_REQUEST_EVENT_TYPE,
+    time: legacyTime(headers['event-time']) ?? new Date().toISOString(),
+  };
+  if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
+  attrs.data = kubeless ? decodeKubelessBody(req.body, contentType) : decodeBody(req.body, contentType);
+  const eventType = nonEmpty(headers['event-type']);
+  const eventNamespace = nonEmpty(headers['event-namespace']);
+  let legacy: LegacyAliases | undefined;
+  if (eventType !== undefined || eventNamespace !== undefined) {
+    legacy = {};
+    if (eventType !== undefined) legacy.eventType = eventType;
+    if (eventNamespace !== undefined) legacy.eventNamespace = eventNamespace;
+  }
+  return createEvent(attrs, triggerOf(req), legacy);
+}
+
+function nonEmpty(v: string | string[] | undefined): string | undefined {
+  const s = headerValue(v);
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/** Kubeless callers sent `event-time` in three formats (shared/KUBELESS.md §3.12); any that parses is converted to RFC 3339. */
+function legacyTime(v: string | string[] | undefined): string | undefined {
+  const s = nonEmpty(v);
+  if (s === undefined) return undefined;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
