@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import { mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const live = new Set();
 
@@ -38,7 +38,7 @@ export function startServer(subject, port, logDir) {
     child.once('error', (err) => { live.delete(child); resolve(`could not spawn ${cmd}: ${err.message}`); });
     child.once('exit', (code, signal) => {
       live.delete(child);
-      resolve(`exited with ${signal ?? `code ${code}`} (log: ${logPath})`);
+      resolve(`exited with ${signal ?? `code ${code}`} (log: ${relative(process.cwd(), logPath)})`);
     });
   });
   return { child, exited, logPath };
@@ -56,6 +56,13 @@ function probe(port, path) {
   });
 }
 
+function lastLine(logPath) {
+  try {
+    const lines = readFileSync(logPath, 'utf8').trim().split('\n');
+    return lines.length && lines.at(-1) ? `; last log line: ${lines.at(-1).slice(0, 160)}` : '';
+  } catch { return ''; }
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls GET `path` every `everyMs` until a 2xx; rejects if the process exits or `timeoutMs` passes. */
@@ -64,11 +71,11 @@ export async function waitReady(server, port, { path = '/', everyMs = 5, timeout
   server.exited.then((why) => { dead = why; });
   const until = performance.now() + timeoutMs;
   while (performance.now() < until) {
-    if (dead) throw new Error(`server ${dead} before answering`);
+    if (dead) throw new Error(`server ${dead} before answering${lastLine(server.logPath)}`);
     if (await probe(port, path)) return;
     await sleep(everyMs);
   }
-  throw new Error(`no 2xx on GET ${path} within ${timeoutMs} ms (log: ${server.logPath})`);
+  throw new Error(`no 2xx on GET ${path} within ${timeoutMs} ms (log: ${relative(process.cwd(), server.logPath)})`);
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */

@@ -60,7 +60,7 @@ export function svg(rows) {
   const max = Math.max(1, ...rows.flatMap((r) => [r.get?.rps ?? 0, r.post?.rps ?? 0]));
   const step = 10 ** Math.floor(Math.log10(max)) / (max / 10 ** Math.floor(Math.log10(max)) < 3 ? 2 : 1);
   const yMax = Math.ceil(max / step) * step;
-  const y = (v) => top + plotH - (v / yMax) * plotH;
+  const y = (v) => Math.round((top + plotH - (v / yMax) * plotH) * 10) / 10;
   const group = plotW / rows.length, bar = Math.min(40, group / 3);
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts = [
