@@ -1,0 +1,144 @@
+import type { FnEvent, Logger, Outcome } from '@fnkit/sdk';
+import type { InvokeRequest, Invoker } from '../contracts.js';
+import type { RuntimeMetrics } from '../observability/metrics.js';
+import type { HandlerRunner } from './runner.js';
+
+export interface InvokerOptions {
+  /** Max invocations running at once; 0 = unlimited. */
+  concurrency: number;
+  /** Invocations (admission `queue`) waiting for a slot before new ones are rejected. */
+  queueSize: number;
+  runner: HandlerRunner;
+  metrics: RuntimeMetrics;
+  log: Logger;
+}
+
+interface Waiter {
+  admission: 'queue' | 'wait';
+  start: () => void;
+}
+
+/**
+ * The one invoker every trigger shares: a concurrency gate with a bounded queue, then the runner
+ * (which calls `runInvocation`), then metrics and ONE log line per invocation.
+ *
+ * Gate: with `concurrency` > 0 at most that many invocations run; HTTP requests (admission `queue`)
+ * wait in a FIFO of at most `queueSize` and beyond that get a `rejected` outcome (503, Retry-After 1);
+ * triggers (admission `wait`) wait however long it takes. Once shutdown starts, new invocations are
+ * rejected (`shutting-down`); those already admitted or queued still run.
+ */
+export class FunctionInvoker implements Invoker {
+  readonly #concurrency: number;
+  readonly #queueSize: number;
+  readonly #runner: HandlerRunner;
+  readonly #metrics: RuntimeMetrics;
+  readonly #log: Logger;
+  #running = 0;
+  #queuedForHttp = 0;
+  readonly #waiters: Waiter[] = [];
+  #shuttingDown = false;
+  #idle: (() => void)[] = [];
+
+  constructor(options: InvokerOptions) {
+    this.#concurrency = options.concurrency;
+    this.#queueSize = options.queueSize;
+    this.#runner = options.runner;
+    this.#metrics = options.metrics;
+    this.#log = options.log;
+  }
+
+  /** Invocations running or waiting for a slot. */
+  get pending(): number {
+    return this.#running + this.#waiters.length;
+  }
+
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  invoke(event: FnEvent, request?: InvokeRequest): Promise<Outcome> {
+    if (this.#shuttingDown) return Promise.resolve(this.#reject(event, 'shutting-down'));
+    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs);
+    const admission = request?.admission ?? 'queue';
+    if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return Promise.resolve(this.#reject(event, 'overloaded'));
+    return new Promise<Outcome>((resolve) => {
+      if (admission === 'queue') this.#queuedForHttp++;
+      this.#waiters.push({
+        admission,
+        start: () => {
+          if (admission === 'queue') this.#queuedForHttp--;
+          resolve(this.#run(event, request?.timeoutMs));
+        },
+      });
+    });
+  }
+
+  /** Refuses new invocations from now on (readiness has already turned false). */
+  beginShutdown(): void {
+    this.#shuttingDown = true;
+  }
+
+  /** Resolves once nothing runs or waits (at once when idle). */
+  whenIdle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+    this.#running++;
+    this.#metrics.inFlight.inc();
+    let outcome: Outcome;
+    try {
+      outcome = await this.#runner.run(event, timeoutMs);
+    } catch (error) {
+      // Runners never throw by contract; if one does, it is our bug: report a 500, never crash.
+      this.#log.error({ eventId: event.id, err: error }, 'the runner failed');
+      outcome = { type: 'error', status: 500, body: { error: 'Internal Server Error', status: 500, eventId: event.id }, error, durationMs: 0 };
+    } finally {
+      this.#running--;
+      this.#metrics.inFlight.dec();
+      this.#next();
+    }
+    this.#finish(event, outcome);
+    return outcome;
+  }
+
+  #next(): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter.start();
+      return;
+    }
+    if (this.#running === 0 && this.#idle.length > 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const resolve of idle) resolve();
+    }
+  }
+
+  #finish(event: FnEvent, outcome: Outcome): void {
+    const trigger = event.trigger.kind;
+    const method = trigger === 'http' ? event.trigger.method : trigger;
+    const label = this.#metrics.record(trigger, method, outcome);
+    const status = outcome.type === 'result' ? outcome.response.status : outcome.status;
+    const durationMs = Math.round(outcome.durationMs * 1000) / 1000;
+    if (outcome.type === 'error') {
+      const line = { eventId: event.id, trigger, status, outcome: label, durationMs, err: outcome.error };
+      if (status >= 500) this.#log.error(line, 'invocation failed');
+      else this.#log.warn(line, 'invocation failed');
+    } else if (outcome.type === 'timeout') {
+      this.#log.warn({ eventId: event.id, trigger, status, outcome: label, durationMs }, 'invocation timed out');
+    } else {
+      this.#log.info({ eventId: event.id, trigger, status, outcome: label, durationMs }, 'invocation');
+    }
+  }
+
+  #reject(event: FnEvent, reason: 'overloaded' | 'shutting-down'): Outcome {
+    const error = reason === 'overloaded'
+      ? 'the function is at its concurrency limit and its queue is full: retry later'
+      : 'the function is shutting down: retry on another instance';
+    const outcome: Outcome = { type: 'rejected', status: 503, body: { error, status: 503, eventId: event.id }, reason, retryAfterSeconds: 1, durationMs: 0 };
+    this.#finish(event, outcome);
+    return outcome;
+  }
+}

@@ -1,0 +1,25 @@
+import { runInvocation, type FnEvent, type Handler, type InvocationSettings, type Outcome } from '@fnkit/sdk';
+
+/** What actually calls the handler: in this thread, or in a worker of the isolation pool. */
+export interface HandlerRunner {
+  run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome>;
+  /** Stops whatever the runner started (workers); in-flight runs are abandoned. */
+  close(): Promise<void>;
+}
+
+/** Runs the handler in the main thread (isolation off). */
+export class InProcessRunner implements HandlerRunner {
+  readonly #handler: Handler;
+  readonly #settings: InvocationSettings;
+
+  constructor(handler: Handler, settings: InvocationSettings) {
+    this.#handler = handler;
+    this.#settings = settings;
+  }
+
+  run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+    return runInvocation(this.#handler, event, this.#settings, timeoutMs === undefined ? undefined : { timeoutMs });
+  }
+
+  async close(): Promise<void> {}
+}

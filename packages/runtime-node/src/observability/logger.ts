@@ -1,0 +1,18 @@
+import { createRequire } from 'node:module';
+import { pino, destination, type Logger as PinoLogger } from 'pino';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+
+/**
+ * The runtime's logger: JSON lines to stdout (pino), bound to the function's name.
+ * Pretty output (pino-pretty) only when asked for; the module is loaded only then.
+ */
+export function createLogger(config: Pick<RuntimeConfig, 'logLevel' | 'logFormat' | 'functionName'>): PinoLogger {
+  const options = { level: config.logLevel, base: { function: config.functionName } };
+  if (config.logFormat === 'pretty') {
+    const require = createRequire(import.meta.url);
+    // pino-pretty as a synchronous stream in this thread: no transport worker to start or flush.
+    const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => NodeJS.WritableStream;
+    return pino(options, pretty({ colorize: process.stdout.isTTY === true, sync: true }) as never);
+  }
+  return pino(options, destination({ dest: 1, sync: false, minLength: 0 }));
+}

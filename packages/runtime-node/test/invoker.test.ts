@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { createEvent, HttpError, NotFoundError, type FnEvent, type Handler, type Logger } from '@fnkit/sdk';
+import { FunctionInvoker } from '../src/invoker/invoker.js';
+import { InProcessRunner } from '../src/invoker/runner.js';
+import { RuntimeMetrics } from '../src/observability/metrics.js';
+
+interface Line { level: string; obj: Record<string, unknown>; msg?: string }
+
+function memoryLogger(lines: Line[]): Logger {
+  const make = (bindings: Record<string, unknown>): Logger => {
+    const at = (level: string) => (obj: unknown, msg?: string) => lines.push({ level, obj: { ...bindings, ...(obj as object) }, msg });
+    return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal'), child: (b) => make({ ...bindings, ...b }) };
+  };
+  return make({});
+}
+
+function setup(handler: Handler, opts: { concurrency?: number; queueSize?: number; timeoutMs?: number } = {}) {
+  const lines: Line[] = [];
+  const log = memoryLogger(lines);
+  const metrics = new RuntimeMetrics('handler', { defaultMetrics: false });
+  const runner = new InProcessRunner(handler, { functionName: 'fn', handlerName: 'handler', runtime: 'nodejs20', memoryLimit: undefined, timeoutMs: opts.timeoutMs ?? 1000, log });
+  const invoker = new FunctionInvoker({ concurrency: opts.concurrency ?? 0, queueSize: opts.queueSize ?? 0, runner, metrics, log });
+  return { invoker, metrics, lines };
+}
+
+let n = 0;
+function httpEvent(): FnEvent {
+  n++;
+  return createEvent({ specversion: '1.0', id: `ev-${n}`, source: '/test', type: 'test' }, { kind: 'http', method: 'POST', path: '/', url: '/', query: {}, headers: {} });
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function metricValue(metrics: RuntimeMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = await metrics.registry.getSingleMetric(name)!.get();
+  const v = m.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
+  return v?.value ?? 0;
+}
+
+describe('FunctionInvoker', () => {
+  it('runs the handler and logs one info line with eventId, trigger, status, outcome and durationMs', async () => {
+    const { invoker, lines, metrics } = setup(() => ({ ok: true }));
+    const ev = httpEvent();
+    const outcome = await invoker.invoke(ev);
+    expect(outcome.type).toBe('result');
+    if (outcome.type === 'result') expect(outcome.response.body).toBe('{"ok":true}');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe('info');
+    expect(lines[0]!.obj).toMatchObject({ eventId: ev.id, trigger: 'http', status: 200, outcome: 'success' });
+    expect(typeof lines[0]!.obj.durationMs).toBe('number');
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { trigger: 'http', outcome: 'success' })).toBe(1);
+    expect(await metricValue(metrics, 'function_calls_total', { method: 'handler-POST' })).toBe(1);
+  });
+
+  it('maps a plain throw to a private 500 and logs the error with its stack', async () => {
+    const { invoker, lines, metrics } = setup(() => {
+      throw new Error('database password is hunter2');
+    });
+    const outcome = await invoker.invoke(httpEvent());
+    expect(outcome.type).toBe('error');
+    if (outcome.type !== 'error') return;
+    expect(outcome.status).toBe(500);
+    expect(JSON.stringify(outcome.body)).not.toContain('hunter2');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe('error');
+    expect((lines[0]!.obj.err as Error).stack).toContain('hunter2');
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { outcome: 'error' })).toBe(1);
+    expect(await metricValue(metrics, 'function_failures_total', { method: 'handler-POST' })).toBe(1);
+  });
+
+  it('keeps a typed HttpError status and message', async () => {
+    const { invoker } = setup(() => {
+      throw new NotFoundError('no such order 42');
+    });
+    const outcome = await invoker.invoke(httpEvent());
+    expect(outcome.type === 'error' && outcome.status).toBe(404);
+    expect(outcome.type === 'error' && outcome.body.error).toBe('no such order 42');
+    const teapot = setup(() => {
+      throw new HttpError(418, 'short and stout');
+    });
+    const o2 = await teapot.invoker.invoke(httpEvent());
+    expect(o2.type === 'error' && o2.status).toBe(418);
+  });
+
+  it('counts a result with status >= 400 as an error', async () => {
+    const { invoker, metrics } = setup(() => ({ statusCode: 422, body: 'nope' }));
+    await invoker.invoke(httpEvent());
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { outcome: 'error' })).toBe(1);
+  });
+
+  it('returns a timeout outcome (408) when the handler does not finish in time, and counts it', async () => {
+    const { invoker, metrics, lines } = setup(() => new Promise(() => undefined), { timeoutMs: 50 });
+    const outcome = await invoker.invoke(httpEvent());
+    expect(outcome.type).toBe('timeout');
+    expect(outcome.type === 'timeout' && outcome.status).toBe(408);
+    expect(await metricValue(metrics, 'fnkit_timeouts_total')).toBe(1);
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { outcome: 'timeout' })).toBe(1);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('gates concurrency, queues up to queueSize and rejects beyond with 503 overloaded, Retry-After 1', async () => {
+    const gate = deferred();
+    let running = 0;
+    let maxRunning = 0;
+    const { invoker, metrics } = setup(
+      async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await gate.promise;
+        running--;
+        return 'done';
+      },
+      { concurrency: 2, queueSize: 1 },
+    );
+    const first = [invoker.invoke(httpEvent()), invoker.invoke(httpEvent()), invoker.invoke(httpEvent())];
+    const rejected = await invoker.invoke(httpEvent());
+    expect(rejected.type).toBe('rejected');
+    if (rejected.type === 'rejected') {
+      expect(rejected.status).toBe(503);
+      expect(rejected.reason).toBe('overloaded');
+      expect(rejected.retryAfterSeconds).toBe(1);
+    }
+    expect(invoker.pending).toBe(3);
+    gate.resolve();
+    const outcomes = await Promise.all(first);
+    expect(outcomes.map((o) => o.type)).toEqual(['result', 'result', 'result']);
+    expect(maxRunning).toBe(2);
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { outcome: 'rejected' })).toBe(1);
+  });
+
+  it("admission 'wait' waits beyond the queue bound instead of rejecting", async () => {
+    const gate = deferred();
+    const { invoker } = setup(async () => {
+      await gate.promise;
+      return 'ok';
+    }, { concurrency: 1, queueSize: 0 });
+    const all = [invoker.invoke(httpEvent(), { admission: 'wait' }), invoker.invoke(httpEvent(), { admission: 'wait' }), invoker.invoke(httpEvent(), { admission: 'wait' })];
+    expect(invoker.pending).toBe(3);
+    gate.resolve();
+    expect((await Promise.all(all)).every((o) => o.type === 'result')).toBe(true);
+  });
+
+  it('rejects new invocations once shutdown began and reports idle when the last one finishes', async () => {
+    const gate = deferred();
+    const { invoker } = setup(async () => {
+      await gate.promise;
+      return 'ok';
+    });
+    const inFlight = invoker.invoke(httpEvent());
+    invoker.beginShutdown();
+    const refused = await invoker.invoke(httpEvent());
+    expect(refused.type === 'rejected' && refused.reason).toBe('shutting-down');
+    let idle = false;
+    const whenIdle = invoker.whenIdle().then(() => (idle = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(idle).toBe(false);
+    gate.resolve();
+    await whenIdle;
+    expect((await inFlight).type).toBe('result');
+  });
+});
