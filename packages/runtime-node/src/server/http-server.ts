@@ -1,0 +1,130 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FunctionModule } from '@fnkit/sdk';
+import { CodecError, decodeHttpRequest, type DecodedRequest } from '../cloudevents/index.js';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import type { Invoker } from '../contracts.js';
+import type { RuntimeMetrics } from '../observability/metrics.js';
+import { KubelessExtensions } from './kubeless-extensions.js';
+import { sendOutcome, toBatchEntry } from './reply.js';
+import type { Health } from './health.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface HttpServerOptions {
+  config: RuntimeConfig;
+  invoker: Invoker;
+  metrics: RuntimeMetrics;
+  module: FunctionModule;
+  health: Health;
+}
+
+/**
+ * The HTTP adapter (fastify 5). Reserved routes (never logged as invocations):
+ * GET /healthz, /health/liveness (liveness), GET /readyz, /health/readiness (readiness), GET /metrics.
+ * Every other method and path is an invocation: the raw body goes to the CloudEvents codec; one event is
+ * invoked and its outcome becomes the response; a batch (application/cloudevents-batch+json) is invoked
+ * event by event and answered 200 with a JSON array of `{ id, status, body? | body_base64? }`; an empty
+ * batch is answered 204.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { config, invoker, metrics, module, health } = options;
+  const app = Fastify({
+    // No fastify request logging: the invoker writes one line per invocation.
+    logger: false,
+    bodyLimit: config.bodyLimitBytes,
+    // The whole request must arrive well before the function's deadline would matter.
+    requestTimeout: config.timeoutMs + 10_000,
+    // Above the ~60 s idle timeout of common load balancers, so they close first.
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+
+  // The codec wants the raw bytes, whatever the content type.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    const message = status === 413
+      ? `the request body is larger than the limit of ${config.bodyLimitBytes} bytes (FNKIT_BODY_LIMIT)`
+      : status < 500 ? error.message : 'Internal Server Error';
+    reply.code(status).header('content-type', JSON_TYPE).send(JSON.stringify({ error: message, status }));
+  });
+
+  const liveness = async (_req: FastifyRequest, reply: FastifyReply) => {
+    const ok = await runCheck(module.liveness);
+    reply.code(ok ? 200 : 503).header('content-type', JSON_TYPE).send(ok ? '{"status":"ok"}' : '{"status":"failing"}');
+  };
+  const readiness = async (_req: FastifyRequest, reply: FastifyReply) => {
+    const ok = health.ready && (await runCheck(module.readiness));
+    reply.code(ok ? 200 : 503).header('content-type', JSON_TYPE).send(ok ? '{"status":"ready"}' : `{"status":"${health.state}"}`);
+  };
+  app.get('/healthz', liveness);
+  app.get('/health/liveness', liveness);
+  app.get('/readyz', readiness);
+  app.get('/health/readiness', readiness);
+  app.get('/metrics', async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    reply.header('content-type', metrics.registry.contentType).send(text);
+  });
+
+  const kubelessExtensions = config.isolation !== 'worker';
+  const decodeOptions = { kubeless: config.kubeless };
+
+  app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
+    let decoded: DecodedRequest;
+    const url = request.url;
+    const q = url.indexOf('?');
+    try {
+      decoded = decodeHttpRequest(
+        {
+          method: request.method,
+          url,
+          path: q === -1 ? url : url.slice(0, q),
+          query: request.query as Record<string, string | string[]>,
+          headers: request.headers,
+          body: request.body as Buffer | undefined,
+          remoteAddress: request.socket.remoteAddress,
+        },
+        decodeOptions,
+      );
+    } catch (error) {
+      if (error instanceof CodecError) {
+        return reply.code(error.status).header('content-type', JSON_TYPE).send(JSON.stringify({ error: error.message, status: error.status }));
+      }
+      throw error;
+    }
+    const events = decoded.events;
+    if (events.length === 1 && decoded.mode !== 'batch') {
+      const event = events[0]!;
+      let ext: KubelessExtensions | undefined;
+      if (kubelessExtensions) {
+        ext = new KubelessExtensions(request, reply);
+        event.extensions = ext;
+      }
+      const outcome = await invoker.invoke(event, { admission: 'queue' });
+      if (ext !== undefined && ext.handled) return reply;
+      if (ext !== undefined && outcome.type === 'result') {
+        const pending = ext.pendingHeaders;
+        if (pending) for (const k in pending) if (outcome.response.headers[k] === undefined) reply.header(k, pending[k]);
+      }
+      return sendOutcome(reply, outcome);
+    }
+    if (events.length === 0) return reply.code(204).send();
+    const entries = [];
+    for (const event of events) entries.push(await toBatchEntry(event.id, await invoker.invoke(event, { admission: 'queue' })));
+    return reply.code(200).header('content-type', JSON_TYPE).send(JSON.stringify(entries));
+  });
+
+  return app;
+}
+
+async function runCheck(check: (() => boolean | void | Promise<boolean | void>) | undefined): Promise<boolean> {
+  if (!check) return true;
+  try {
+    return (await check()) !== false;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,171 @@
+import { parse as parsePath } from 'node:path';
+import { ShutdownError, type FunctionModule, type Handler, type InvocationSettings } from '@fnkit/sdk';
+import type { RuntimeConfig } from '../config/runtime-config.js';
+import { FunctionInvoker } from '../invoker/invoker.js';
+import { InProcessRunner, type HandlerRunner } from '../invoker/runner.js';
+import { StallWatchdog } from '../isolation/stall-watchdog.js';
+import { WorkerPool } from '../isolation/worker-pool.js';
+import { createLogger } from '../observability/logger.js';
+import { RuntimeMetrics } from '../observability/metrics.js';
+import { Health } from './health.js';
+import { createHttpServer } from './http-server.js';
+
+/** The loaded function (the loader's LoadedFunction has this shape). */
+export interface RuntimeFunction {
+  handler: Handler;
+  module: FunctionModule;
+  file: string;
+  exportName: string;
+}
+
+export interface RunningRuntime {
+  /** Resolves with the process exit code once the runtime has stopped (0 after a clean drain, 1 when init failed). */
+  closed: Promise<number>;
+  /** e.g. `http://127.0.0.1:8080`. */
+  address: string;
+  /** Starts the same drain a SIGTERM starts (for embedding and tests). */
+  shutdown(): Promise<number>;
+}
+
+/**
+ * Starts fn-run's HTTP runtime: logger, metrics, invoker (in-process or a worker pool), fastify server.
+ * Listens first (liveness answers, readiness 503), awaits the module's `init`, then turns ready.
+ *
+ * SIGTERM / SIGINT: readiness fails at once, new invocations are refused and the listener closes;
+ * in-flight invocations get up to `shutdownGraceMs` to finish, then the shutdown AbortSignal fires
+ * (every `context.signal`), the module's `shutdown` is awaited, and `closed` resolves with 0.
+ * A second signal exits at once (130 for SIGINT, 143 for SIGTERM). The handlers are explicit, so
+ * this also works as PID 1 in a container. Errors escaping handler code (unhandled rejections,
+ * uncaught exceptions) are logged and the runtime keeps serving.
+ */
+export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): Promise<RunningRuntime> {
+  const log = createLogger(config);
+  const metrics = new RuntimeMetrics(parsePath(config.file).name);
+  const shutdownController = new AbortController();
+  const handlerName = fn.exportName;
+  const settings: InvocationSettings = {
+    functionName: config.functionName,
+    handlerName,
+    runtime: config.runtime,
+    memoryLimit: config.memoryLimit,
+    timeoutMs: config.timeoutMs,
+    log,
+    kubelessFunctionName: config.kubelessFunctionName,
+    shutdownSignal: shutdownController.signal,
+  };
+
+  const onRejection = (reason: unknown) => log.error({ err: reason }, 'unhandled promise rejection (from function code); still serving');
+  const onException = (error: unknown) => log.error({ err: error }, 'uncaught exception (from function code); still serving');
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+
+  let runner: HandlerRunner;
+  let watchdog: StallWatchdog | undefined;
+  if (config.isolation === 'worker') {
+    const pool = new WorkerPool(
+      { file: fn.file, exportName: config.exportName ?? fn.exportName, functionName: config.functionName, handlerName, runtime: config.runtime, memoryLimit: config.memoryLimit, timeoutMs: config.timeoutMs, kubelessFunctionName: config.kubelessFunctionName, logLevel: config.logLevel },
+      config.concurrency > 0 ? config.concurrency : 4,
+      log,
+    );
+    runner = pool;
+    try {
+      await pool.start();
+    } catch (error) {
+      log.fatal({ err: error }, `the function could not be started in an isolation worker: ${error instanceof Error ? error.message : String(error)}`);
+      detach();
+      return { closed: Promise.resolve(1), address: '', shutdown: async () => 1 };
+    }
+  } else {
+    runner = new InProcessRunner(fn.handler, settings);
+    watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
+  }
+
+  const invoker = new FunctionInvoker({ concurrency: config.concurrency, queueSize: config.queueSize, runner, metrics, log });
+  const health = new Health();
+  const app = createHttpServer({ config, invoker, metrics, module: fn.module, health });
+
+  let resolveClosed!: (code: number) => void;
+  const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
+  let draining: Promise<number> | undefined;
+
+  function detach(): void {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+
+  async function stopEverything(code: number): Promise<number> {
+    await runner.close().catch(() => undefined);
+    await watchdog?.stop().catch(() => undefined);
+    detach();
+    log.flush?.();
+    resolveClosed(code);
+    return code;
+  }
+
+  function shutdown(signal?: string): Promise<number> {
+    if (draining) return draining;
+    draining = (async () => {
+      const started = Date.now();
+      health.state = 'draining';
+      invoker.beginShutdown();
+      log.info({ signal, inFlight: invoker.pending, graceMs: config.shutdownGraceMs }, 'shutting down: readiness off, draining in-flight invocations');
+      const closing = app.close();
+      let graceTimer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        invoker.whenIdle().then(() => true),
+        new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), config.shutdownGraceMs))),
+      ]);
+      clearTimeout(graceTimer);
+      if (!drained) log.warn({ inFlight: invoker.pending }, 'the shutdown grace period ran out: aborting in-flight invocations');
+      shutdownController.abort(new ShutdownError());
+      try {
+        await fn.module.shutdown?.();
+      } catch (error) {
+        log.error({ err: error }, 'the function module shutdown() failed');
+      }
+      // Responses of aborted invocations get a moment to go out; then every connection is closed.
+      const forced = setTimeout(() => app.server.closeAllConnections(), drained ? 1000 : 200);
+      await closing.catch(() => undefined);
+      clearTimeout(forced);
+      log.info({ durationMs: Date.now() - started }, 'stopped');
+      return stopEverything(0);
+    })();
+    return draining;
+  }
+
+  let signals = 0;
+  function onSignal(signal: NodeJS.Signals): void {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      log.flush?.();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    void shutdown(signal);
+  }
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let address: string;
+  try {
+    await app.listen({ host: config.host, port: config.port });
+    const a = app.server.address();
+    address = typeof a === 'object' && a !== null ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+  } catch (error) {
+    log.fatal({ err: error }, `could not listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
+    return { closed: stopEverything(1), address: '', shutdown: async () => 1 };
+  }
+
+  try {
+    await fn.module.init?.();
+  } catch (error) {
+    log.fatal({ err: error }, `the function's init() failed: ${error instanceof Error ? error.message : String(error)}`);
+    await app.close().catch(() => undefined);
+    return { closed: stopEverything(1), address, shutdown: async () => 1 };
+  }
+  if (health.state === 'starting') health.state = 'ready';
+  log.info({ address, isolation: config.isolation, concurrency: config.concurrency, timeoutMs: config.timeoutMs }, `fn-run serving ${config.functionName} on ${address}`);
+  return { closed, address, shutdown: () => shutdown() };
+}
