@@ -41,6 +41,9 @@ const handler: Handler = async (event) => {
   }
 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = (r: Response): Promise<any> => r.json();
+
 let rt: RunningRuntime;
 let base: string;
 let initCalled = false;
@@ -65,7 +68,7 @@ describe('HTTP server (in-process)', () => {
   });
 
   it('passes JSON, text, form, binary and empty bodies to the handler', async () => {
-    const cases: [string | undefined, BodyInit | undefined, unknown][] = [
+    const cases: [string | undefined, string | Uint8Array | undefined, unknown][] = [
       ['application/json', '{"a":1}', { a: 1 }],
       ['text/plain', 'hi there', 'hi there'],
       ['application/x-www-form-urlencoded', 'a=1&b=two', { a: '1', b: 'two' }],
@@ -74,20 +77,20 @@ describe('HTTP server (in-process)', () => {
     for (const [ct, body, expected] of cases) {
       const r = await fetch(base + '/echo', { method: 'POST', headers: ct ? { 'content-type': ct } : {}, body });
       expect(r.status, ct).toBe(200);
-      expect((await r.json()).data, ct).toEqual(expected);
+      expect((await json(r)).data, ct).toEqual(expected);
     }
     const none = await fetch(base + '/echo');
-    expect((await none.json()).data).toBeNull();
+    expect((await json(none)).data).toBeNull();
   });
 
   it('decodes binary and structured CloudEvents and answers a batch with per-event results', async () => {
     const bin = await fetch(base + '/echo', { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'b1', 'ce-source': '/src', 'ce-type': 't.bin', 'content-type': 'application/json' }, body: '{"x":1}' });
-    expect(await bin.json()).toEqual({ data: { x: 1 }, type: 't.bin', id: 'b1', source: '/src' });
+    expect(await json(bin)).toEqual({ data: { x: 1 }, type: 't.bin', id: 'b1', source: '/src' });
     const structured = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ specversion: '1.0', id: 's1', source: '/src', type: 't.s', data: 'yo' }) });
-    expect(await structured.json()).toEqual({ data: 'yo', type: 't.s', id: 's1', source: '/src' });
+    expect(await json(structured)).toEqual({ data: 'yo', type: 't.s', id: 's1', source: '/src' });
     const batch = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify([{ specversion: '1.0', id: 'a', source: '/s', type: 't' }, { specversion: '1.0', id: 'b', source: '/s', type: 't', data: 2 }]) });
     expect(batch.status).toBe(200);
-    const entries = await batch.json();
+    const entries = await json(batch);
     expect(entries.map((e: { id: string; status: number }) => [e.id, e.status])).toEqual([['a', 200], ['b', 200]]);
     expect(entries[1].body.data).toBe(2);
     const empty = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: '[]' });
@@ -97,7 +100,7 @@ describe('HTTP server (in-process)', () => {
   it('answers 400 naming the attribute for an invalid CloudEvent', async () => {
     const r = await fetch(base + '/echo', { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'x', 'ce-type': 't' }, body: '' });
     expect(r.status).toBe(400);
-    const body = await r.json();
+    const body = await json(r);
     expect(body.status).toBe(400);
     expect(body.error).toContain('source');
   });
@@ -123,13 +126,13 @@ describe('HTTP server (in-process)', () => {
     expect(r.headers.get('ce-type')).toBe('done');
     expect(r.headers.get('ce-specversion')).toBe('1.0');
     expect(r.headers.get('content-type')).toBe('application/json');
-    expect(await r.json()).toEqual({ ok: 1 });
+    expect(await json(r)).toEqual({ ok: 1 });
   });
 
   it('maps errors: typed → its status and message, plain throw → 500 without message or stack', async () => {
     let r = await fetch(base + '/typed');
     expect(r.status).toBe(400);
-    expect((await r.json()).error).toBe('field "x" is required');
+    expect((await json(r)).error).toBe('field "x" is required');
     r = await fetch(base + '/throw');
     expect(r.status).toBe(500);
     const text = await r.text();
@@ -143,13 +146,13 @@ describe('HTTP server (in-process)', () => {
   it('answers 413 JSON for a body over the limit', async () => {
     const r = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(2048) });
     expect(r.status).toBe(413);
-    expect((await r.json()).status).toBe(413);
+    expect((await json(r)).status).toBe(413);
   });
 
   it('answers 408 JSON at the timeout and counts it', async () => {
     const r = await fetch(base + '/slow');
     expect(r.status).toBe(408);
-    expect((await r.json()).timeoutMs).toBe(1000);
+    expect((await json(r)).timeoutMs).toBe(1000);
     const m = await (await fetch(base + '/metrics')).text();
     expect(m).toMatch(/^fnkit_timeouts_total 1$/m);
     expect(m).toMatch(/fnkit_invocations_total\{trigger="http",outcome="timeout"\} 1/);
@@ -159,7 +162,7 @@ describe('HTTP server (in-process)', () => {
     let r = await fetch(base + '/kubeless');
     expect([r.status, await r.text()]).toEqual([202, 'written by handler']);
     r = await fetch(base + '/kubeless-req', { method: 'POST', headers: { 'x-thing': 'yes', 'content-type': 'text/plain' }, body: 'raw' });
-    expect(await r.json()).toEqual({ method: 'POST', header: 'yes', body: 'raw' });
+    expect(await json(r)).toEqual({ method: 'POST', header: 'yes', body: 'raw' });
   });
 });
 
@@ -179,7 +182,7 @@ describe('concurrency limit', () => {
       const second = await fetch(busy.address + '/');
       expect(second.status).toBe(503);
       expect(second.headers.get('retry-after')).toBe('1');
-      expect((await second.json()).status).toBe(503);
+      expect((await json(second)).status).toBe(503);
       release();
       expect((await first).status).toBe(200);
     } finally {
