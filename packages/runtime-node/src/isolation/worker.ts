@@ -1,2 +1,80 @@
-// Placeholder while the isolation worker is being written in this session.
-export {};
+import { parentPort, workerData } from 'node:worker_threads';
+import { pino, destination } from 'pino';
+import { createEvent, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
+import { loadFunction } from '../loader/load-function.js';
+import type { InvokeMessage, SerializedError, WorkerMessage, WorkerSetup } from './protocol.js';
+
+/**
+ * An isolation worker (built as dist/isolation-worker.js): loads the same handler as the main thread,
+ * runs its module's init, then runs one invocation at a time through runInvocation. If a handler blocks
+ * this thread past its deadline, the main thread terminates the worker and starts another.
+ * Kubeless `event.extensions.request/response` are not available here: the socket lives in the main thread.
+ */
+
+const setup = workerData as WorkerSetup;
+const port = parentPort!;
+const log = pino({ level: setup.logLevel, base: { function: setup.functionName, worker: true } }, destination({ dest: 1, sync: true }));
+
+process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled promise rejection in the function (isolation worker); still serving'));
+process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception in the function (isolation worker); still serving'));
+
+function post(message: WorkerMessage): void {
+  port.postMessage(message);
+}
+
+async function main(): Promise<void> {
+  let fn;
+  try {
+    fn = await loadFunction(setup.file, setup.exportName);
+    await fn.module.init?.();
+  } catch (error) {
+    post({ type: 'load-failed', message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  const handler = fn.handler;
+  const settings = {
+    functionName: setup.functionName,
+    handlerName: setup.handlerName,
+    runtime: setup.runtime,
+    memoryLimit: setup.memoryLimit,
+    timeoutMs: setup.timeoutMs,
+    log,
+    kubelessFunctionName: setup.kubelessFunctionName,
+  };
+  port.on('message', (message: InvokeMessage) => {
+    void handle(message);
+  });
+  async function handle(message: InvokeMessage): Promise<void> {
+    const { trigger, ...attrs } = message.event;
+    if (attrs.data instanceof Uint8Array && !Buffer.isBuffer(attrs.data)) attrs.data = Buffer.from(attrs.data.buffer, attrs.data.byteOffset, attrs.data.byteLength);
+    const event = createEvent(attrs as unknown as EventInit, trigger as TriggerDetails);
+    const outcome = await runInvocation(handler, event, settings, message.timeoutMs === undefined ? undefined : { timeoutMs: message.timeoutMs });
+    post({ type: 'outcome', outcome: await cloneable(outcome, event.id) });
+  }
+  post({ type: 'ready' });
+}
+
+/** Streams are read to the end here and sent as one Buffer; errors become plain objects. */
+async function cloneable(outcome: Outcome, eventId: string): Promise<Outcome> {
+  if (outcome.type === 'error') {
+    const e = outcome.error;
+    const error: SerializedError = e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : { name: 'Error', message: String(e) };
+    return { ...outcome, error };
+  }
+  if (outcome.type === 'result') {
+    const body = outcome.response.body;
+    if (body !== null && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+      try {
+        const chunks: Buffer[] = [];
+        for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+        return { ...outcome, response: { ...outcome.response, body: Buffer.concat(chunks) } };
+      } catch (error) {
+        log.error({ err: error }, 'the function returned a stream that failed');
+        return { type: 'error', status: 500, body: { error: 'Internal Server Error', status: 500, eventId }, error: { name: 'Error', message: String(error) }, durationMs: outcome.durationMs };
+      }
+    }
+  }
+  return outcome;
+}
+
+void main();

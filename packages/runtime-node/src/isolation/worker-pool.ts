@@ -1,0 +1,188 @@
+import { Worker } from 'node:worker_threads';
+import { timeoutOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
+import type { HandlerRunner } from '../invoker/runner.js';
+import type { InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+
+/** How long past its deadline a worker may stay silent before it is terminated. */
+export const TERMINATE_GRACE_MS = 50;
+
+interface Job {
+  event: FnEvent;
+  timeoutMs: number | undefined;
+  resolve: (outcome: Outcome) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+  timer: NodeJS.Timeout | undefined;
+  started: number;
+  timeoutMs: number;
+}
+
+/**
+ * The built worker next to the built runtime (dist/isolation-worker.js). Running from source (tests),
+ * the package's dist build is used: worker threads do not get the TypeScript loader hooks.
+ */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { url: new URL('../../dist/isolation-worker.js', here), execArgv: [] };
+  return { url: new URL('./isolation-worker.js', here), execArgv: [] };
+}
+
+/**
+ * Runs the handler in worker threads, one invocation per worker at a time, so a handler that blocks
+ * its thread can be stopped: at deadline + 50 ms a silent worker is terminated, the invocation gets a
+ * timeout outcome (408), and a replacement worker is started. Invocations beyond the pool size wait.
+ */
+export class WorkerPool implements HandlerRunner {
+  readonly #setup: WorkerSetup;
+  readonly #size: number;
+  readonly #log: Logger;
+  readonly #slots: Slot[] = [];
+  readonly #idle: Slot[] = [];
+  readonly #queue: Job[] = [];
+  #closed = false;
+
+  constructor(setup: WorkerSetup, size: number, log: Logger) {
+    this.#setup = setup;
+    this.#size = size;
+    this.#log = log;
+  }
+
+  /** Starts every worker; rejects when the function cannot be loaded or initialised in a worker. */
+  async start(): Promise<void> {
+    const started = [];
+    for (let i = 0; i < this.#size; i++) started.push(this.#spawn());
+    const slots = await Promise.allSettled(started);
+    const failed = slots.find((s) => s.status === 'rejected');
+    if (failed) {
+      await this.close();
+      throw (failed as PromiseRejectedResult).reason;
+    }
+  }
+
+  run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const job: Job = { event, timeoutMs, resolve };
+      const slot = this.#idle.pop();
+      if (slot) this.#dispatch(slot, job);
+      else this.#queue.push(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const slots = this.#slots.splice(0);
+    this.#idle.length = 0;
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  #spawn(): Promise<Slot> {
+    const { url, execArgv } = workerEntry();
+    const worker = new Worker(url, { workerData: this.#setup, execArgv, stdout: false, stderr: false });
+    const slot: Slot = { worker, job: undefined, timer: undefined, started: 0, timeoutMs: 0 };
+    return new Promise<Slot>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          ready = true;
+          this.#slots.push(slot);
+          resolve(slot);
+          this.#release(slot);
+        } else if (message.type === 'load-failed') {
+          reject(new Error(`the isolation worker could not load the function: ${message.message}`));
+          void worker.terminate();
+        } else if (message.type === 'outcome') {
+          this.#answer(slot, reviveOutcome(message.outcome));
+        }
+      });
+      worker.on('error', (error) => {
+        // An error that escaped the handler's thread: the invocation fails, the worker is replaced.
+        if (!ready) {
+          reject(error);
+          return;
+        }
+        this.#log.error({ err: error }, 'an isolation worker failed; starting a replacement');
+        this.#replace(slot, (job) => failedOutcome(job.event, error, slot.started));
+      });
+      worker.on('exit', (code) => {
+        if (!ready) reject(new Error(`the isolation worker exited with code ${code} before it was ready`));
+        else if (this.#slots.includes(slot) && !this.#closed) {
+          this.#log.error({ code }, 'an isolation worker exited; starting a replacement');
+          this.#replace(slot, (job) => failedOutcome(job.event, new Error(`worker exited with code ${code}`), slot.started));
+        }
+      });
+    });
+  }
+
+  #dispatch(slot: Slot, job: Job): void {
+    slot.job = job;
+    slot.started = performance.now();
+    const timeoutMs = job.timeoutMs !== undefined ? Math.min(job.timeoutMs, this.#setup.timeoutMs) : this.#setup.timeoutMs;
+    slot.timeoutMs = timeoutMs;
+    slot.timer = setTimeout(() => this.#expire(slot), timeoutMs + TERMINATE_GRACE_MS);
+    const { extensions: _ignored, ...members } = job.event as unknown as Record<string, unknown>;
+    const message: InvokeMessage = { type: 'invoke', event: members, timeoutMs: job.timeoutMs };
+    slot.worker.postMessage(message);
+  }
+
+  #answer(slot: Slot, outcome: Outcome): void {
+    const job = slot.job;
+    if (!job) return;
+    clearTimeout(slot.timer);
+    slot.job = undefined;
+    job.resolve(outcome);
+    this.#release(slot);
+  }
+
+  #release(slot: Slot): void {
+    if (this.#closed) return;
+    const next = this.#queue.shift();
+    if (next) this.#dispatch(slot, next);
+    else this.#idle.push(slot);
+  }
+
+  #expire(slot: Slot): void {
+    const job = slot.job;
+    if (!job) return;
+    this.#log.warn({ eventId: job.event.id, timeoutMs: slot.timeoutMs }, 'the function did not answer by its deadline: terminating its isolation worker and starting a replacement');
+    this.#replace(slot, (j) => timeoutOutcome(j.event, slot.timeoutMs, slot.started));
+  }
+
+  #replace(slot: Slot, outcomeFor: (job: Job) => Outcome): void {
+    const index = this.#slots.indexOf(slot);
+    if (index === -1) return;
+    this.#slots.splice(index, 1);
+    const idle = this.#idle.indexOf(slot);
+    if (idle !== -1) this.#idle.splice(idle, 1);
+    clearTimeout(slot.timer);
+    const job = slot.job;
+    slot.job = undefined;
+    void slot.worker.terminate();
+    if (job) job.resolve(outcomeFor(job));
+    if (this.#closed) return;
+    this.#spawn().catch((error: unknown) => {
+      this.#log.error({ err: error }, 'could not start a replacement isolation worker');
+    });
+  }
+}
+
+function failedOutcome(event: FnEvent, error: unknown, started: number): Outcome {
+  return {
+    type: 'error',
+    status: 500,
+    body: { error: 'Internal Server Error', status: 500, eventId: event.id },
+    error,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Bytes cross threads as Uint8Array: make them Buffers again. */
+function reviveOutcome(outcome: Outcome): Outcome {
+  if (outcome.type === 'result') {
+    const body = outcome.response.body as unknown;
+    if (body instanceof Uint8Array && !Buffer.isBuffer(body)) outcome.response.body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  }
+  return outcome;
+}
