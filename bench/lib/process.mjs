@@ -19,13 +19,13 @@ export function freePort() {
 }
 
 /**
- * Spawns a subject. stdout/stderr go to a log file (never an undrained pipe).
+ * Spawns a subject. stdout/stderr go to bench/.work/logs/<id>.log, rewritten per spawn (never an undrained pipe).
  * Returns { child, exited } where `exited` resolves with a description once the process ends.
  */
 export function startServer(subject, port, logDir) {
   mkdirSync(logDir, { recursive: true });
   const logPath = join(logDir, `${subject.id}.log`);
-  const fd = openSync(logPath, 'a');
+  const fd = openSync(logPath, 'w'); // each spawn starts a fresh log: fn-run logs every request
   const [cmd, ...args] = subject.command(port);
   const child = spawn(cmd, args, {
     cwd: subject.cwd,

@@ -35,7 +35,7 @@ export function markdown(rows, meta, opts) {
   for (const t of targets(rows)) out.push(`- **${t.status}** ${t.text}: ${t.detail}`);
   out.push('');
   out.push(`Date: ${meta.date} · Node ${meta.node} · ${meta.cores} cores (${meta.cpu}) · ` +
-    `autocannon ${meta.autocannon}, ${opts.connections} connections, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per case · ` +
+    `autocannon ${meta.autocannon}, ${opts.connections} connections, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per case, best of ${opts.rounds} rounds · ` +
     `cold start = median of ${opts.spawns} spawns (spawn → first 2xx, polled every 5 ms)`, '');
   out.push('Versions: ' + rows.map((r) => `${r.name} ${r.version}`).join(' · '), '');
   out.push('| subject | GET req/s | GET p50 / p99 ms | POST CE req/s | POST p50 / p99 ms | req/s vs fastify (GET / POST) | cold start ms | cold vs node:http | RSS MiB | RSS vs node:http | notes |');
@@ -49,7 +49,8 @@ export function markdown(rows, meta, opts) {
   }
   out.push('');
   out.push('Load generator and servers share the same machine (and its cores): compare subjects within one run, not across machines. ' +
-    'RSS is VmRSS of the server process (plus any processes it forked) right after the POST load.', '');
+    'req/s and latencies come from the best of the rounds for each case (outside load only lowers req/s). ' +
+    'RSS is VmRSS of the server process (plus any processes it forked) right after the POST load, highest of the rounds.', '');
   return out.join('\n');
 }
 

@@ -29,8 +29,17 @@ export function subjects(root) {
       name: 'fn-run (fnkit)',
       version: version(join(root, 'packages/runtime-node/package.json')),
       cwd: root,
-      // Default settings, logging on; its stdout goes to a log file.
-      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port)],
+      // Default settings, logging on (one JSON line per invocation); its stdout goes to a log file.
+      // --host only narrows the bind address (default 0.0.0.0) to the loopback the bench talks to.
+      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1'],
+    },
+    {
+      id: 'fn-run-quiet',
+      name: 'fn-run, --log-level warn',
+      version: version(join(root, 'packages/runtime-node/package.json')),
+      cwd: root,
+      // Diagnostic row, not a target: the same server without the per-invocation log line.
+      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
     },
     {
       id: 'faas-js-runtime',
