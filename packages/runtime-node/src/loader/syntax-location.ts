@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * Node's SyntaxError for an ES module carries no line number (Node prints it only for uncaught
- * errors). To name the line, the source is parsed once more with esbuild (already installed for tsx),
- * only on this error path. Returns undefined when that is not possible.
+ * errors). To name the line, the source is parsed once more with esbuild, only on this error path.
+ * esbuild is resolved as tsx's own dependency (fn-run depends on tsx), at run time so bundlers leave it out. Returns undefined when that is not possible.
  */
 export async function findSyntaxErrorLine(file: string): Promise<number | undefined> {
   try {
-    const esbuild = (await import('esbuild')) as typeof import('esbuild');
+    const esbuild = (await import(esbuildUrl())) as typeof import('esbuild');
     const source = await readFile(file, 'utf8');
     const ext = extname(file);
     const loader = ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'ts' : 'js';
@@ -18,4 +20,10 @@ export async function findSyntaxErrorLine(file: string): Promise<number | undefi
     const line = (err as { errors?: { location?: { line?: number } | null }[] }).errors?.[0]?.location?.line;
     return typeof line === 'number' ? line : undefined;
   }
+}
+
+function esbuildUrl(): string {
+  const require = createRequire(import.meta.url);
+  const tsxDir = dirname(require.resolve('tsx/package.json'));
+  return pathToFileURL(require.resolve('esbuild', { paths: [tsxDir] })).href;
 }
