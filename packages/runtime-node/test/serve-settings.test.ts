@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { readServeConfig, serveUsage, wantsHelp } from '../src/config/serve-settings.js';
 import { ConfigError } from '../src/config/settings.js';
+import { isIgnoredChange, withoutWatchFlag } from '../src/watch.js';
 
 const kubelessDir = fileURLToPath(new URL('../../../test/fixtures/handlers/kubeless', import.meta.url));
 const major = process.versions.node.split('.')[0];
@@ -108,5 +109,20 @@ describe('readServeConfig', () => {
     expect(wantsHelp(['x.ts'])).toBe(false);
     expect(serveUsage()).toContain('--body-limit');
     expect(serveUsage()).toContain('FUNC_TIMEOUT');
+  });
+});
+
+describe('--watch helpers', () => {
+  it('ignores node_modules and dot directories', () => {
+    expect(isIgnoredChange('node_modules/x/index.js')).toBe(true);
+    expect(isIgnoredChange('.git/HEAD')).toBe(true);
+    expect(isIgnoredChange('src/.cache/a')).toBe(true);
+    expect(isIgnoredChange('handler.ts')).toBe(false);
+    expect(isIgnoredChange('lib/util.ts')).toBe(false);
+  });
+
+  it('passes the child the same arguments without --watch', () => {
+    expect(withoutWatchFlag(['h.ts', '--watch', '--port', '9000'])).toEqual(['h.ts', '--port', '9000']);
+    expect(withoutWatchFlag(['--watch=true', 'h.ts'])).toEqual(['h.ts']);
   });
 });
