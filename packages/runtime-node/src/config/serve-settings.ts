@@ -14,13 +14,13 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
   { key: 'modName', env: ['MOD_NAME'], type: 'string', description: 'Kubeless: module file name without extension', hidden: true },
   { key: 'port', flag: 'port', short: 'p', env: ['FUNC_PORT', 'PORT'], type: 'int', min: 0, max: 65535, default: 8080, description: 'HTTP port' },
   { key: 'host', flag: 'host', env: ['FNKIT_HOST'], type: 'string', default: '0.0.0.0', description: 'address to listen on' },
-  { key: 'timeout', flag: 'timeout', env: ['FUNC_TIMEOUT'], type: 'duration', bareUnit: 's', min: 1, default: 180_000, description: 'invocation deadline (a bare number is seconds)' },
-  { key: 'bodyLimit', flag: 'body-limit', env: ['FNKIT_BODY_LIMIT'], type: 'size', min: 1, default: 6 * 1024 * 1024, description: 'largest request body (REQ_MB_LIMIT in megabytes also works)' },
+  { key: 'timeout', flag: 'timeout', env: ['FUNC_TIMEOUT'], type: 'duration', bareUnit: 's', min: 1, description: 'invocation deadline; a bare number is seconds (default: 180s)' },
+  { key: 'bodyLimit', flag: 'body-limit', env: ['FNKIT_BODY_LIMIT'], type: 'size', min: 1, description: 'largest request body; REQ_MB_LIMIT in megabytes also works (default: 6mb)' },
   { key: 'reqMbLimit', env: ['REQ_MB_LIMIT'], type: 'string', description: 'Kubeless: body limit in megabytes', hidden: true },
   { key: 'concurrency', flag: 'concurrency', env: ['FNKIT_CONCURRENCY'], type: 'int', min: 0, default: 0, description: 'invocations at once; 0 = unlimited' },
   { key: 'queueSize', flag: 'queue', env: ['FNKIT_QUEUE_SIZE'], type: 'int', min: 0, default: 100, description: 'requests waiting for a slot before 503 (with --concurrency)' },
   { key: 'isolation', flag: 'isolation', env: ['FNKIT_ISOLATION'], type: 'enum', values: ['none', 'worker'], default: 'none', description: 'run handlers in worker threads' },
-  { key: 'shutdownGrace', flag: 'shutdown-grace', env: ['FNKIT_SHUTDOWN_GRACE'], type: 'duration', bareUnit: 's', min: 0, default: 10_000, description: 'time for in-flight work on SIGTERM' },
+  { key: 'shutdownGrace', flag: 'shutdown-grace', env: ['FNKIT_SHUTDOWN_GRACE'], type: 'duration', bareUnit: 's', min: 0, description: 'time for in-flight work on SIGTERM (default: 10s)' },
   { key: 'logLevel', flag: 'log-level', env: ['FNKIT_LOG_LEVEL', 'LOG_LEVEL'], type: 'string', default: 'info', description: `log level: ${LOG_LEVELS.join('|')}` },
   { key: 'logFormat', flag: 'log-format', env: ['FNKIT_LOG_FORMAT'], type: 'enum', values: ['json', 'pretty'], description: 'log format (default: pretty on a terminal, else json)' },
   { key: 'name', flag: 'name', env: ['FNKIT_FUNCTION_NAME', 'K_SERVICE'], type: 'string', description: 'function name (default: the module file name)' },
@@ -71,12 +71,12 @@ export function readServeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: str
     memoryLimit: v.memoryLimit === undefined || v.memoryLimit === '0' ? undefined : (v.memoryLimit as string),
     port: v.port as number,
     host: v.host as string,
-    timeoutMs: v.timeout as number,
+    timeoutMs: (v.timeout as number | undefined) ?? 180_000,
     bodyLimitBytes: bodyLimit(v, sources),
     concurrency: v.concurrency as number,
     queueSize: v.queueSize as number,
     isolation: v.isolation as RuntimeConfig['isolation'],
-    shutdownGraceMs: v.shutdownGrace as number,
+    shutdownGraceMs: (v.shutdownGrace as number | undefined) ?? 10_000,
     logLevel: logLevel(v.logLevel as string, sources.logLevel ?? 'default'),
     logFormat: (v.logFormat as RuntimeConfig['logFormat'] | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     kubeless,
@@ -113,7 +113,8 @@ function locateFile(
 
 function bodyLimit(v: Record<string, unknown>, sources: Record<string, string>): number {
   const mb = v.reqMbLimit as string | undefined;
-  if (sources.bodyLimit !== 'default' || mb === undefined) return v.bodyLimit as number;
+  if (sources.bodyLimit !== undefined) return v.bodyLimit as number;
+  if (mb === undefined) return 6 * 1024 * 1024;
   const bad = (what: string) => new ConfigError(`REQ_MB_LIMIT=${JSON.stringify(mb)} is not valid: expected ${what}`);
   const trimmed = mb.trim();
   const bytes = /^\d+(\.\d+)?$/.test(trimmed) ? Math.round(Number(trimmed) * 1024 * 1024) : parseSize(trimmed, bad);
