@@ -130,4 +130,10 @@ describe('loadFunction', () => {
   it('reports a TypeScript syntax error with its file and line, on one line', () => {
     expect(loadInNode(f('bad-syntax-typescript.ts'))).toMatch(/^LoadError: syntax error in \S*bad-syntax-typescript\.ts:3: Unexpected ";"$/);
   });
+
+  it('explains CommonJS syntax in a file Node loads as an ES module', () => {
+    expect(loadInNode(f('cjs-in-esm-scope.js'))).toBe(
+      `LoadError: cannot load ${f('cjs-in-esm-scope.js')}: module is not defined in ES module scope (the file is loaded as an ES module because it ends in .mjs or its package.json says "type": "module"; for CommonJS rename it to .cjs)`,
+    );
+  });
 });

@@ -60,6 +60,12 @@ async function importError(file: string, err: unknown): Promise<LoadError> {
     const where = line ? `${line.file}:${line.line}` : await withLine(file);
     return new LoadError(`syntax error in ${where}: ${message}`, { cause: err });
   }
+  if (/is not defined in ES module scope/.test(message)) {
+    return new LoadError(
+      `cannot load ${file}: ${message.replace(/, you can use import instead$/, '')} (the file is loaded as an ES module because it ends in .mjs or its package.json says "type": "module"; for CommonJS rename it to .cjs)`,
+      { cause: err },
+    );
+  }
   return new LoadError(`cannot load ${file}: ${message}`, { cause: err });
 }
 
