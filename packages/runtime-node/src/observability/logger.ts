@@ -14,5 +14,26 @@ export function createLogger(config: Pick<RuntimeConfig, 'logLevel' | 'logFormat
     const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => NodeJS.WritableStream;
     return pino(options, pretty({ colorize: process.stdout.isTTY === true, sync: true }) as never);
   }
-  return pino(options, destination({ dest: 1, sync: false, minLength: 0 }));
+  // Lines are buffered (up to 4 KiB, or 100 ms at most) so a busy function does not pay one write(2) per
+  // invocation; the buffer is flushed synchronously when the process exits.
+  const dest = destination({ dest: 1, sync: false, minLength: 4096 });
+  const timer = setInterval(() => flushQuietly(dest), 100);
+  timer.unref();
+  process.once('exit', () => {
+    clearInterval(timer);
+    try {
+      dest.flushSync();
+    } catch {
+      // stdout already gone: nothing left to do.
+    }
+  });
+  return pino(options, dest);
+}
+
+function flushQuietly(dest: { flush(cb?: (err?: Error) => void): void }): void {
+  try {
+    dest.flush(() => undefined);
+  } catch {
+    // A flush while a write is in flight is retried on the next tick of the timer.
+  }
 }
