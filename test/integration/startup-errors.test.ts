@@ -85,6 +85,12 @@ describe('startup errors', () => {
     expectOneLine(r, /^fn-run: syntax error in \S*bad-syntax-typescript\.ts:3: /);
   });
 
+  it('CommonJS syntax in an ES-module .js file exits 1 saying how to fix it', async () => {
+    const r = await runToExit(['test/fixtures/handlers/cjs-in-esm-scope.js']);
+    expect(r.code).toBe(1);
+    expectOneLine(r, /^fn-run: cannot load \S*cjs-in-esm-scope\.js: module is not defined in ES module scope \(.*rename it to \.cjs\)$/);
+  });
+
   it('--port abc exits 2 naming the flag', async () => {
     const r = await runToExit(['test/fixtures/handlers/esm-default.ts', '--port', 'abc']);
     expect(r.code).toBe(2);

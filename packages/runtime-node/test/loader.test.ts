@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import { loadFunction, LoadError } from '../src/loader/load-function.js';
@@ -109,19 +112,15 @@ describe('loadFunction', () => {
   // Syntax errors are checked in a plain Node process: vitest compiles imported files itself, so in
   // here it, not Node, would report them.
   const loaderSource = fileURLToPath(new URL('../src/loader/load-function.ts', import.meta.url));
+  // A script file, not `node -e`: eval code gets `module` and `require` as globals.
+  const script = join(mkdtempSync(join(tmpdir(), 'fn-loader-')), 'load.mjs');
+  writeFileSync(
+    script,
+    `const { loadFunction } = await import(${JSON.stringify(loaderSource)});
+     await loadFunction(process.argv[2], undefined).then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message));\n`,
+  );
   const loadInNode = (file: string): string =>
-    execFileSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        `const { loadFunction } = await import(${JSON.stringify(loaderSource)});
-         loadFunction(${JSON.stringify(file)}, undefined).then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message));`,
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+    execFileSync(process.execPath, ['--import', 'tsx', script, file], { encoding: 'utf8' }).trim();
 
   it('reports a JavaScript syntax error with its file and line, on one line', () => {
     expect(loadInNode(f('bad-syntax.js'))).toBe(`LoadError: syntax error in ${f('bad-syntax.js')}:3: Unexpected token ';'`);
