@@ -135,4 +135,21 @@ describe('loadFunction', () => {
       `LoadError: cannot load ${f('cjs-in-esm-scope.js')}: module is not defined in ES module scope (the file is loaded as an ES module because it ends in .mjs or its package.json says "type": "module"; for CommonJS rename it to .cjs)`,
     );
   });
+
+  it('registers TypeScript support only when a TypeScript module is loaded', () => {
+    const dirOfScript = mkdtempSync(join(tmpdir(), 'fn-loader-'));
+    const lazy = join(dirOfScript, 'lazy.mjs');
+    const registerSource = fileURLToPath(new URL('../src/loader/register-typescript.ts', import.meta.url));
+    writeFileSync(
+      lazy,
+      `const { loadFunction } = await import(${JSON.stringify(loaderSource)});
+       const { isTypeScriptRegistered } = await import(${JSON.stringify(registerSource)});
+       await loadFunction(${JSON.stringify(f('cjs-module-exports.cjs'))}, undefined);
+       await loadFunction(${JSON.stringify(f('no-export.mjs'))}, 'config').catch(() => {});
+       const afterJs = isTypeScriptRegistered();
+       await loadFunction(${JSON.stringify(f('esm-default.ts'))}, undefined);
+       console.log(afterJs + ' ' + isTypeScriptRegistered());\n`,
+    );
+    expect(execFileSync(process.execPath, ['--import', 'tsx', lazy], { encoding: 'utf8' }).trim()).toBe('false true');
+  });
 });

@@ -13,3 +13,8 @@ export function registerTypeScript(): Promise<void> {
   })();
   return registered;
 }
+
+/** Whether TypeScript support has been asked for in this process (for tests and diagnostics). */
+export function isTypeScriptRegistered(): boolean {
+  return registered !== undefined;
+}
