@@ -42,6 +42,8 @@ export class WorkerPool implements HandlerRunner {
   readonly #slots: Slot[] = [];
   readonly #idle: Slot[] = [];
   readonly #queue: Job[] = [];
+  /** Every worker alive, ready or still starting (a replacement may be starting when the pool closes). */
+  readonly #workers = new Set<Worker>();
   #closed = false;
 
   constructor(setup: WorkerSetup, size: number, log: Logger) {
@@ -73,20 +75,29 @@ export class WorkerPool implements HandlerRunner {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const slots = this.#slots.splice(0);
+    this.#slots.length = 0;
     this.#idle.length = 0;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    const workers = [...this.#workers];
+    this.#workers.clear();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
   #spawn(): Promise<Slot> {
     const { url, execArgv } = workerEntry();
     const worker = new Worker(url, { workerData: this.#setup, execArgv, stdout: false, stderr: false });
+    this.#workers.add(worker);
+    worker.once('exit', () => this.#workers.delete(worker));
     const slot: Slot = { worker, job: undefined, timer: undefined, started: 0, timeoutMs: 0 };
     return new Promise<Slot>((resolve, reject) => {
       let ready = false;
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           ready = true;
+          if (this.#closed) {
+            void worker.terminate();
+            resolve(slot);
+            return;
+          }
           this.#slots.push(slot);
           resolve(slot);
           this.#release(slot);
