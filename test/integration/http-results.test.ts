@@ -19,6 +19,7 @@ export default async function handler(event, context) {
     case '/throw': throw new Error('db password hunter2');
     case '/slow': await new Promise((r) => setTimeout(r, 3000)); return 'late';
     case '/reject': Promise.reject(new Error('stray rejection')); return 'still fine';
+    case '/uncaught': setTimeout(() => { throw new Error('thrown from a timer'); }, 1); return 'still fine';
     default: return { hello: 'world', fn: context.functionName };
   }
 }
@@ -133,9 +134,13 @@ describe('fn-run over HTTP: results out', () => {
     expect(metrics).toMatch(/^function_calls_total\{method="results-GET"\} \d+$/m);
   });
 
-  it('logs a stray unhandled rejection and keeps serving', async () => {
-    const r = await fetch(`${fn.base}/reject`);
+  it('logs a stray unhandled rejection or uncaught exception and keeps serving', async () => {
+    let r = await fetch(`${fn.base}/reject`);
     expect(await r.text()).toBe('still fine');
+    await waitForOutput(fn, 'stray rejection');
+    r = await fetch(`${fn.base}/uncaught`);
+    expect(await r.text()).toBe('still fine');
+    await waitForOutput(fn, 'thrown from a timer');
     expect((await fetch(`${fn.base}/healthz`)).status).toBe(200);
     expect(fn.child.exitCode).toBeNull();
   });
