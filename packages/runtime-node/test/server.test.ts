@@ -33,6 +33,11 @@ const handler: Handler = async (event) => {
       res.status(202).send('written by handler');
       return 'ignored';
     }
+    case '/kubeless-status': {
+      const res = (event.extensions as { response: { status(c: number): { setHeader(n: string, v: string): void } } }).response;
+      res.status(201).setHeader('X-Set', 'by-facade');
+      return 'made';
+    }
     case '/kubeless-req': {
       const req = (event.extensions as { request: { method: string; get(n: string): unknown; body: Buffer } }).request;
       return { method: req.method, header: req.get('X-Thing'), body: req.body?.toString() };
@@ -161,6 +166,8 @@ describe('HTTP server (in-process)', () => {
   it('gives Kubeless handlers extensions.request and a response facade that wins over the return value', async () => {
     let r = await fetch(base + '/kubeless');
     expect([r.status, await r.text()]).toEqual([202, 'written by handler']);
+    r = await fetch(base + '/kubeless-status');
+    expect([r.status, r.headers.get('x-set'), await r.text()]).toEqual([201, 'by-facade', 'made']);
     r = await fetch(base + '/kubeless-req', { method: 'POST', headers: { 'x-thing': 'yes', 'content-type': 'text/plain' }, body: 'raw' });
     expect(await json(r)).toEqual({ method: 'POST', header: 'yes', body: 'raw' });
   });

@@ -106,8 +106,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       const outcome = await invoker.invoke(event, { admission: 'queue' });
       if (ext !== undefined && ext.handled) return reply;
       if (ext !== undefined && outcome.type === 'result') {
+        // Kubeless: status and headers set on the response facade apply to the returned value.
         const pending = ext.pendingHeaders;
         if (pending) for (const k in pending) if (outcome.response.headers[k] === undefined) reply.header(k, pending[k]);
+        const status = ext.pendingStatus;
+        if (status !== undefined) outcome.response.status = status;
       }
       return sendOutcome(reply, outcome);
     }

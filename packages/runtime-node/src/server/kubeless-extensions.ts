@@ -33,6 +33,11 @@ export class KubelessExtensions {
     return this.#response?.pendingHeaders;
   }
 
+  /** The status the handler set through the facade without finishing the response (Express `res.status(201)` then `return body`). */
+  get pendingStatus(): number | undefined {
+    return this.#response?.statusSet ? this.#response.statusCode : undefined;
+  }
+
   /** True when the handler wrote the response itself. */
   get handled(): boolean {
     return this.#response?.started === true;
@@ -74,6 +79,7 @@ export class KubelessRequest {
 export class KubelessResponse {
   readonly #reply: FastifyReply;
   statusCode = 200;
+  statusSet = false;
   #headers: Record<string, string | string[]> = {};
   started = false;
 
@@ -83,6 +89,7 @@ export class KubelessResponse {
 
   status(code: number): this {
     this.statusCode = code;
+    this.statusSet = true;
     return this;
   }
 
