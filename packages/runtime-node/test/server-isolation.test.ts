@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,8 @@ import { startRuntime, type RunningRuntime } from '../src/server/runtime.js';
 
 const source = `
 import { isMainThread } from 'node:worker_threads';
+import { appendFileSync } from 'node:fs';
+export function shutdown() { appendFileSync(new URL('./stopped.txt', import.meta.url), 'stopped\\n'); }
 export default async function (event) {
   switch (event.trigger.path) {
     case '/spin': while (true) {}
@@ -35,8 +37,7 @@ beforeAll(async () => {
   rt = await startRuntime(config, { handler: () => 'main thread: wrong', module: {}, file, exportName: 'default' });
 });
 
-afterAll(async () => {
-  await rt?.shutdown();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,5 +69,11 @@ describe('isolation=worker', () => {
     r = await fetch(rt.address + '/throw');
     expect(r.status).toBe(500);
     expect(await r.text()).not.toContain('secret');
+  });
+
+  it("runs the module's shutdown in every worker when the runtime stops", async () => {
+    expect(await rt.shutdown()).toBe(0);
+    // Two workers (concurrency 2): each ran shutdown once; the main thread's module is the stub given here.
+    expect(readFileSync(join(dir, 'stopped.txt'), 'utf8')).toBe('stopped\nstopped\n');
   });
 });

@@ -3,8 +3,8 @@ import { runInvocation, type FnEvent, type Handler, type InvocationSettings, typ
 /** What actually calls the handler: in this thread, or in a worker of the isolation pool. */
 export interface HandlerRunner {
   run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome>;
-  /** Stops whatever the runner started (workers); in-flight runs are abandoned. */
-  close(): Promise<void>;
+  /** Stops whatever the runner started (workers, after their module's shutdown, up to graceMs); in-flight runs are abandoned. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Runs the handler in the main thread (isolation off). */

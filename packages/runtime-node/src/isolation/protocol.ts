@@ -20,6 +20,11 @@ export interface InvokeMessage {
   timeoutMs: number | undefined;
 }
 
+/** main → worker: the shutdown grace period ran out (abort every context.signal), or: run the module's shutdown and stop. */
+export interface ShutdownMessage {
+  type: 'abort' | 'shutdown';
+}
+
 /** The error of an `error` outcome, made cloneable. */
 export interface SerializedError {
   name: string;
@@ -31,4 +36,5 @@ export interface SerializedError {
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'load-failed'; message: string }
-  | { type: 'outcome'; outcome: Outcome };
+  | { type: 'outcome'; outcome: Outcome }
+  | { type: 'stopped' };

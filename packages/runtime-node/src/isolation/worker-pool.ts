@@ -44,6 +44,7 @@ export class WorkerPool implements HandlerRunner {
   readonly #queue: Job[] = [];
   /** Every worker alive, ready or still starting (a replacement may be starting when the pool closes). */
   readonly #workers = new Set<Worker>();
+  readonly #starting = new Set<Promise<Slot>>();
   #closed = false;
 
   constructor(setup: WorkerSetup, size: number, log: Logger) {
@@ -73,8 +74,40 @@ export class WorkerPool implements HandlerRunner {
     });
   }
 
-  async close(): Promise<void> {
+  /** The shutdown grace period ran out: every running invocation's context.signal aborts. */
+  abortAll(): void {
+    for (const w of this.#workers) w.postMessage({ type: 'abort' });
+  }
+
+  /**
+   * Stops the pool: each ready worker runs its module's `shutdown` (up to `graceMs`), then every
+   * worker is terminated, including any replacement still starting.
+   */
+  async close(graceMs = 0): Promise<void> {
+    if (this.#closed) return;
     this.#closed = true;
+    if (graceMs > 0) {
+      // A replacement still starting has run (or is running) the module's init: let it become ready, then stop it too.
+      let waited: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#starting]), new Promise((r) => (waited = setTimeout(r, graceMs)))]);
+      clearTimeout(waited);
+      await Promise.all(
+        this.#slots.map(
+          (slot) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, graceMs);
+              slot.worker.on('message', (m: WorkerMessage) => {
+                if (m.type === 'stopped') {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              });
+              slot.worker.once('exit', () => resolve());
+              slot.worker.postMessage({ type: 'shutdown' });
+            }),
+        ),
+      );
+    }
     this.#slots.length = 0;
     this.#idle.length = 0;
     const workers = [...this.#workers];
@@ -88,19 +121,15 @@ export class WorkerPool implements HandlerRunner {
     this.#workers.add(worker);
     worker.once('exit', () => this.#workers.delete(worker));
     const slot: Slot = { worker, job: undefined, timer: undefined, started: 0, timeoutMs: 0 };
-    return new Promise<Slot>((resolve, reject) => {
+    const starting = new Promise<Slot>((resolve, reject) => {
       let ready = false;
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'ready') {
           ready = true;
-          if (this.#closed) {
-            void worker.terminate();
-            resolve(slot);
-            return;
-          }
           this.#slots.push(slot);
           resolve(slot);
-          this.#release(slot);
+          // Ready while the pool is closing: close() shuts it down with the others.
+          if (!this.#closed) this.#release(slot);
         } else if (message.type === 'load-failed') {
           reject(new Error(`the isolation worker could not load the function: ${message.message}`));
           void worker.terminate();
@@ -118,13 +147,17 @@ export class WorkerPool implements HandlerRunner {
         this.#replace(slot, (job) => failedOutcome(job.event, error, slot.started));
       });
       worker.on('exit', (code) => {
-        if (!ready) reject(new Error(`the isolation worker exited with code ${code} before it was ready`));
+        if (!ready) reject(new Error(this.#closed ? 'the pool closed while the isolation worker was starting' : `the isolation worker exited with code ${code} before it was ready`));
         else if (this.#slots.includes(slot) && !this.#closed) {
           this.#log.error({ code }, 'an isolation worker exited; starting a replacement');
           this.#replace(slot, (job) => failedOutcome(job.event, new Error(`worker exited with code ${code}`), slot.started));
         }
       });
     });
+    this.#starting.add(starting);
+    const settled = () => this.#starting.delete(starting);
+    starting.then(settled, settled);
+    return starting;
   }
 
   #dispatch(slot: Slot, job: Job): void {
@@ -174,7 +207,7 @@ export class WorkerPool implements HandlerRunner {
     if (job) job.resolve(outcomeFor(job));
     if (this.#closed) return;
     this.#spawn().catch((error: unknown) => {
-      this.#log.error({ err: error }, 'could not start a replacement isolation worker');
+      if (!this.#closed) this.#log.error({ err: error }, 'could not start a replacement isolation worker');
     });
   }
 }

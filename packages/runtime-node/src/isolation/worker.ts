@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
-import { createEvent, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
+import { ShutdownError, createEvent, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
 import { loadFunction } from '../loader/load-function.js';
-import type { InvokeMessage, SerializedError, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { InvokeMessage, SerializedError, ShutdownMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 
 /**
  * An isolation worker (built as dist/isolation-worker.js): loads the same handler as the main thread,
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     return;
   }
   const handler = fn.handler;
+  const module = fn.module;
+  const shutdown = new AbortController();
   const settings = {
     functionName: setup.functionName,
     handlerName: setup.handlerName,
@@ -40,10 +42,22 @@ async function main(): Promise<void> {
     timeoutMs: setup.timeoutMs,
     log,
     kubelessFunctionName: setup.kubelessFunctionName,
+    shutdownSignal: shutdown.signal,
   };
-  port.on('message', (message: InvokeMessage) => {
-    void handle(message);
+  port.on('message', (message: InvokeMessage | ShutdownMessage) => {
+    if (message.type === 'invoke') void handle(message);
+    else if (message.type === 'abort') shutdown.abort(new ShutdownError());
+    else void stop();
   });
+  async function stop(): Promise<void> {
+    if (!shutdown.signal.aborted) shutdown.abort(new ShutdownError());
+    try {
+      await module.shutdown?.();
+    } catch (error) {
+      log.error({ err: error }, 'the function module shutdown() failed in an isolation worker');
+    }
+    post({ type: 'stopped' });
+  }
   async function handle(message: InvokeMessage): Promise<void> {
     const { trigger, ...attrs } = message.event;
     if (attrs.data instanceof Uint8Array && !Buffer.isBuffer(attrs.data)) attrs.data = Buffer.from(attrs.data.buffer, attrs.data.byteOffset, attrs.data.byteLength);

@@ -60,9 +60,10 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
   process.on('uncaughtException', onException);
 
   let runner: HandlerRunner;
+  let pool: WorkerPool | undefined;
   let watchdog: StallWatchdog | undefined;
   if (config.isolation === 'worker') {
-    const pool = new WorkerPool(
+    pool = new WorkerPool(
       { file: fn.file, exportName: config.exportName ?? fn.exportName, functionName: config.functionName, handlerName, runtime: config.runtime, memoryLimit: config.memoryLimit, timeoutMs: config.timeoutMs, kubelessFunctionName: config.kubelessFunctionName, logLevel: config.logLevel },
       config.concurrency > 0 ? config.concurrency : 4,
       log,
@@ -96,7 +97,8 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
   }
 
   async function stopEverything(code: number): Promise<number> {
-    await runner.close().catch(() => undefined);
+    // Isolation workers run their module's shutdown too (bounded), then are terminated.
+    await runner.close(code === 0 ? 2000 : 0).catch(() => undefined);
     await watchdog?.stop().catch(() => undefined);
     detach();
     log.flush?.();
@@ -120,6 +122,7 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
       clearTimeout(graceTimer);
       if (!drained) log.warn({ inFlight: invoker.pending }, 'the shutdown grace period ran out: aborting in-flight invocations');
       shutdownController.abort(new ShutdownError());
+      pool?.abortAll();
       try {
         await fn.module.shutdown?.();
       } catch (error) {
