@@ -9,6 +9,7 @@ import { sendOutcome, toBatchEntry } from './reply.js';
 import type { Health } from './health.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+const HTTP_ADMISSION = { admission: 'queue' } as const;
 
 export interface HttpServerOptions {
   config: RuntimeConfig;
@@ -103,7 +104,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         ext = new KubelessExtensions(request, reply);
         event.extensions = ext;
       }
-      const outcome = await invoker.invoke(event, { admission: 'queue' });
+      const outcome = await invoker.invoke(event, HTTP_ADMISSION);
       if (ext !== undefined && ext.handled) return reply;
       if (ext !== undefined && outcome.type === 'result') {
         // Kubeless: status and headers set on the response facade apply to the returned value.
@@ -116,7 +117,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
     if (events.length === 0) return reply.code(204).send();
     const entries = [];
-    for (const event of events) entries.push(await toBatchEntry(event.id, await invoker.invoke(event, { admission: 'queue' })));
+    for (const event of events) entries.push(await toBatchEntry(event.id, await invoker.invoke(event, HTTP_ADMISSION)));
     return reply.code(200).header('content-type', JSON_TYPE).send(JSON.stringify(entries));
   });
 
