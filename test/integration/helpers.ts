@@ -58,6 +58,8 @@ export async function startFnRun(file: string, args: string[] = [], env: Record<
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  // 'close': the process is gone and its output fully read.
+  const drained = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const base = `http://127.0.0.1:${port}`;
   const run: FnRun = {
     base,
@@ -78,7 +80,10 @@ export async function startFnRun(file: string, args: string[] = [], env: Record<
     },
   };
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`fn-run exited with ${child.exitCode} before it was ready: ${err}`);
+    if (child.exitCode !== null) {
+      await drained;
+      throw new Error(`fn-run exited with ${child.exitCode} before it was ready:\n${err}${out}`);
+    }
     try {
       const res = await fetch(`${base}/readyz`);
       if (res.status === 200) return run;

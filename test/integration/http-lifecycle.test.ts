@@ -14,7 +14,10 @@ export default async function handler(event) {
 
 let fns: ReturnType<typeof writeFunctions>;
 beforeAll(() => {
-  fns = writeFunctions({ 'sleepy.mjs': source });
+  fns = writeFunctions({
+    'sleepy.mjs': source,
+    'bad-init.mjs': "export async function init() { throw new Error('cannot reach the database'); }\nexport default () => 'never';\n",
+  });
 });
 afterAll(() => fns?.remove());
 
@@ -60,6 +63,12 @@ describe('concurrency limit', () => {
     } finally {
       await fn.stop();
     }
+  });
+});
+
+describe('init', () => {
+  it('exits 1 with one clear log line when the module init fails', async () => {
+    await expect(startFnRun(fns.path('bad-init.mjs'))).rejects.toThrow(/exited with 1 before it was ready:[^]*init\(\) failed: cannot reach the database/);
   });
 });
 

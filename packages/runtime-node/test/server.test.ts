@@ -198,6 +198,27 @@ describe('concurrency limit', () => {
     }
   });
 
+  it("fails liveness and readiness when the module's own checks fail", async () => {
+    let healthy = true;
+    const checked = await startRuntime(config(), {
+      handler: () => 'x',
+      module: { liveness: () => { if (!healthy) throw new Error('stuck'); }, readiness: () => healthy },
+      file: '/tmp/checked.ts',
+      exportName: 'handler',
+    });
+    try {
+      expect((await fetch(checked.address + '/healthz')).status).toBe(200);
+      expect((await fetch(checked.address + '/readyz')).status).toBe(200);
+      healthy = false;
+      expect((await fetch(checked.address + '/healthz')).status).toBe(503);
+      expect((await fetch(checked.address + '/health/liveness')).status).toBe(503);
+      expect((await fetch(checked.address + '/readyz')).status).toBe(503);
+      expect((await fetch(checked.address + '/health/readiness')).status).toBe(503);
+    } finally {
+      await checked.shutdown();
+    }
+  });
+
   it('exits with 1 when init fails', async () => {
     const failed = await startRuntime(config(), { handler: () => 'x', module: { init: () => { throw new Error('no database'); } }, file: '/tmp/x.ts', exportName: 'handler' });
     expect(await failed.closed).toBe(1);
