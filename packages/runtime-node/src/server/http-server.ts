@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { FunctionModule } from '@fnkit/sdk';
 import { CodecError, decodeHttpRequest, type DecodedRequest } from '../cloudevents/index.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -10,6 +10,13 @@ import type { Health } from './health.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTTP_ADMISSION = { admission: 'queue' } as const;
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+/** Schema compilers for a server whose routes declare no schemas (fastify would otherwise load ajv and fast-json-stringify). */
+const NO_SCHEMA_COMPILERS = {
+  buildValidator: () => () => () => true,
+  buildSerializer: () => () => (data: unknown) => JSON.stringify(data),
+} as unknown as CompilersFactory;
 
 export interface HttpServerOptions {
   config: RuntimeConfig;
@@ -39,6 +46,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     forceCloseConnections: false,
+    // No route declares a schema: skip loading ajv and fast-json-stringify at start-up (~40 ms).
+    schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
   });
 
   // The codec wants the raw bytes, whatever the content type.

@@ -78,7 +78,6 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
     }
   } else {
     runner = new InProcessRunner(fn.handler, settings);
-    watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
   }
 
   const invoker = new FunctionInvoker({ concurrency: config.concurrency, queueSize: config.queueSize, runner, metrics, log });
@@ -160,6 +159,9 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
     log.fatal({ err: error }, `could not listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
     return { closed: stopEverything(1), address: '', shutdown: async () => 1 };
   }
+
+  // Started once listening, so its thread does not delay the first request.
+  if (config.isolation !== 'worker') watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
 
   try {
     await fn.module.init?.();
