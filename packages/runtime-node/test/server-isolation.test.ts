@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,8 @@ let dir: string;
 let rt: RunningRuntime;
 
 beforeAll(async () => {
+  const worker = new URL('../dist/isolation-worker.js', import.meta.url);
+  if (!existsSync(worker)) throw new Error(`${worker.pathname} is missing: run \`npm run build\` before these tests`);
   dir = mkdtempSync(join(tmpdir(), 'fnkit-iso-'));
   const file = join(dir, 'fn.mjs');
   writeFileSync(file, source);
@@ -35,6 +37,7 @@ beforeAll(async () => {
     logLevel: 'silent', logFormat: 'json', kubeless: false, kubelessFunctionName: undefined,
   };
   rt = await startRuntime(config, { handler: () => 'main thread: wrong', module: {}, file, exportName: 'default' });
+  if (!rt.address) throw new Error('the isolated runtime did not start (see the fatal log line)');
 });
 
 afterAll(() => {
