@@ -1,23 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
+import { cli, freePort, root } from './helpers.js';
 
 /** A Kubeless Node.js function runs unchanged with Kubeless' environment (MOD_NAME, FUNC_HANDLER, FUNC_TIMEOUT, FUNC_PORT). */
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = `${root}packages/runtime-node/dist/cli.js`;
 
 let child: ChildProcess;
 let base: string;
 let stderr = '';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitReady(url: string, proc: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {

@@ -1,23 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
+import { cli, freePort, root } from './helpers.js';
 
 /**
  * A function that cannot start must say why in one line on stderr, exit non-zero, and never listen:
  * a Deployment then shows the reason in its logs instead of a pod that fails its probes.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = `${root}packages/runtime-node/dist/cli.js`;
 const fixtures = `${root}test/fixtures/handlers/`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

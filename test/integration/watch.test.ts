@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it, expect } from 'vitest';
+import { cli, freePort } from './helpers.js';
 
 /** `fn-run --watch` restarts the function when its files change, and stops with SIGTERM. */
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = `${root}packages/runtime-node/dist/cli.js`;
 const dir = mkdtempSync(join(tmpdir(), 'fn-watch-'));
 let child: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Polls until the function answers `expected` (the restart takes as long as it takes). */
 async function waitForAnswer(url: string, expected: string): Promise<void> {
