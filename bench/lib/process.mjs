@@ -109,11 +109,11 @@ function vmRssKb(pid) {
 /** VmRSS in MiB of the process plus any child processes it forked (worker threads are already inside). */
 export function treeRssMiB(pid) {
   let kb = 0;
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop();
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.pop();
     try { kb += vmRssKb(p); } catch { continue; }
-    todo.push(...childPids(p));
+    queue.push(...childPids(p));
   }
   return kb / 1024;
 }

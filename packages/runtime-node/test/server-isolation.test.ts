@@ -76,7 +76,7 @@ describe('isolation=worker', () => {
 
   it("runs the module's shutdown in every worker when the runtime stops", async () => {
     expect(await rt.shutdown()).toBe(0);
-    // Two workers (concurrency 2): each ran shutdown once; the main thread's module is the stub given here.
+    // Two workers (concurrency 2): each ran shutdown once; the main thread's module is the plain object this test passed in.
     expect(readFileSync(join(dir, 'stopped.txt'), 'utf8')).toBe('stopped\nstopped\n');
   });
 });
