@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, validateAttributes } from './cloudevent.js';
 import { runInvocation } from './invocation.js';
+import { readResponseBody } from './response.js';
 import type { FnEvent, Handler, Logger, Outcome, TriggerDetails } from './types.js';
 
 /**
@@ -96,7 +97,7 @@ export async function invoke<TData = unknown>(handler: Handler<TData>, input: In
   if (outcome.type === 'result') {
     status = outcome.response.status;
     headers = outcome.response.headers;
-    body = await readBody(outcome.response.body);
+    body = await readResponseBody(outcome.response.body);
     cloudEvent = outcome.response.cloudEvent;
   } else {
     status = outcome.status;
@@ -114,15 +115,6 @@ export async function invoke<TData = unknown>(handler: Handler<TData>, input: In
     event: event as FnEvent,
     logs,
   };
-}
-
-async function readBody(body: Buffer | string | AsyncIterable<Uint8Array | string> | null): Promise<Buffer> {
-  if (body === null) return Buffer.alloc(0);
-  if (typeof body === 'string') return Buffer.from(body);
-  if (Buffer.isBuffer(body)) return body;
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-  return Buffer.concat(chunks);
 }
 
 function recordingLogger(records: LogRecord[], bindings: Record<string, unknown>): Logger {

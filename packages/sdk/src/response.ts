@@ -172,6 +172,16 @@ export function isJsonMediaType(contentType: string): boolean {
   return essence.endsWith('/json') || essence.endsWith('+json');
 }
 
+/** A response body read to one Buffer (a stream read to its end). */
+export async function readResponseBody(body: NormalizedResponse['body']): Promise<Buffer> {
+  if (body === null) return Buffer.alloc(0);
+  if (typeof body === 'string') return Buffer.from(body);
+  if (Buffer.isBuffer(body)) return body;
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  return Buffer.concat(chunks);
+}
+
 function stringify(v: unknown): string {
   let s: string | undefined;
   try {

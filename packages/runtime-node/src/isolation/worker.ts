@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
-import { ShutdownError, createEvent, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
+import { ShutdownError, createEvent, readResponseBody, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
 import { loadFunction } from '../loader/load-function.js';
 import type { InvokeMessage, SerializedError, ShutdownMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 
@@ -79,9 +79,7 @@ async function cloneable(outcome: Outcome, eventId: string): Promise<Outcome> {
     const body = outcome.response.body;
     if (body !== null && typeof body !== 'string' && !Buffer.isBuffer(body)) {
       try {
-        const chunks: Buffer[] = [];
-        for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-        return { ...outcome, response: { ...outcome.response, body: Buffer.concat(chunks) } };
+        return { ...outcome, response: { ...outcome.response, body: await readResponseBody(body) } };
       } catch (error) {
         log.error({ err: error }, 'the function returned a stream that failed');
         return { type: 'error', status: 500, body: { error: 'Internal Server Error', status: 500, eventId }, error: { name: 'Error', message: String(error) }, durationMs: outcome.durationMs };

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import type { Outcome } from '@fnkit/sdk';
+import { readResponseBody, type Outcome } from '@fnkit/sdk';
 import { encodeBinaryHeaders } from '../cloudevents/index.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -58,11 +58,7 @@ export async function toBatchEntry(id: string, outcome: Outcome): Promise<BatchE
   const r = outcome.response;
   let body = r.body;
   if (body === null) return { id, status: r.status };
-  if (typeof body !== 'string' && !Buffer.isBuffer(body)) {
-    const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
-    body = Buffer.concat(chunks);
-  }
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) body = await readResponseBody(body);
   if (r.kind === 'json' && typeof body === 'string') return { id, status: r.status, body: JSON.parse(body) as unknown };
   if (typeof body === 'string') return { id, status: r.status, body };
   return { id, status: r.status, body_base64: body.toString('base64') };
