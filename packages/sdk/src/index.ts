@@ -34,7 +34,7 @@ export {
   httpError,
   statusOfError,
 } from './errors.js';
-export { json, redirect, response, text, isExplicitResponse, isLambdaStyleResponse, isJsonMediaType, normalizeResult, readResponseBody, ResultError } from './response.js';
+export { json, redirect, response, text, isExplicitResponse, isLambdaStyleResponse, isJsonEssence, isJsonMediaType, mediaTypeEssence, normalizeResult, readResponseBody, ResultError } from './response.js';
 export type { ExplicitResponse, ResponseInit } from './response.js';
 export {
   CloudEventValidationError,

@@ -167,8 +167,17 @@ function fromCloudEvent(ce: Record<string, unknown>): NormalizedResponse {
 
 /** `application/json`, `text/json`, `application/*+json`, parameters and case ignored. */
 export function isJsonMediaType(contentType: string): boolean {
+  return isJsonEssence(mediaTypeEssence(contentType));
+}
+
+/** The essence of a media type: `Application/JSON; charset=UTF-8` → `application/json`. */
+export function mediaTypeEssence(contentType: string): string {
   const semi = contentType.indexOf(';');
-  const essence = (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+/** `*\/json` or `*\/*+json`, for an essence as mediaTypeEssence gives it. */
+export function isJsonEssence(essence: string): boolean {
   return essence.endsWith('/json') || essence.endsWith('+json');
 }
 
