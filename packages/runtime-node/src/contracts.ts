@@ -1,5 +1,6 @@
 import type { FnEvent, Logger, Outcome } from '@fnkit/sdk';
 import type { Registry } from 'prom-client';
+import type { TriggerMetrics } from './triggers/trigger-metrics.js';
 
 /**
  * The seams between the parts of fn-run. Adapters (HTTP, cron, NATS, Kafka) know their transport and
@@ -39,6 +40,9 @@ export interface TriggerEnvironment {
   invoker: Invoker;
   log: Logger;
   registry: Registry;
+  metrics: TriggerMetrics;
+  /** Aborts when the process starts shutting down (adapters stop fetching). */
+  shutdownSignal: AbortSignal;
 }
 
 /**
