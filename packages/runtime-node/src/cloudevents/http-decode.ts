@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CloudEventValidationError, createEvent, validateAttributes } from '@fnkit/sdk';
+import { createEvent, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
 import { decodeBody, decodeKubelessBody } from './body.js';
 import { CodecError } from './codec-error.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
+import { invalid, isObject, jsonKind, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 
 /**
  * HTTP request → CloudEvents (CloudEvents HTTP binding 1.0.2; rules in shared/BINDINGS.md §2, §3, §7.10).
@@ -79,13 +80,6 @@ function unsupportedFormat(essence: string, supported: string): CodecError {
   return new CodecError(415, `unsupported CloudEvents format '${essence}': fnkit reads ${supported} (or binary mode with ce-* headers)`);
 }
 
-function invalid(err: unknown, context: string): never {
-  if (err instanceof CloudEventValidationError) {
-    throw new CodecError(400, `invalid CloudEvent${context}: ${err.message}`, err.attribute);
-  }
-  throw err;
-}
-
 // ---------------------------------------------------------------------------------------- binary
 
 function decodeBinary(req: HttpRequestInput, contentType: string | undefined): FnEvent {
@@ -117,36 +111,15 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   return createEvent(attrs as EventInit, triggerOf(req));
 }
 
-/** v0.3 → 1.0 in binary mode: `schemaurl` became `dataschema`; the body already is the data bytes. */
-function upgradeBinaryV03(attrs: Record<string, unknown>): void {
-  attrs.specversion = '1.0';
-  if (attrs.schemaurl !== undefined) {
-    attrs.dataschema = attrs.schemaurl;
-    delete attrs.schemaurl;
-  }
-  delete attrs.datacontentencoding;
-}
-
 // ------------------------------------------------------------------------------ structured / batch
 
-function parseJson(body: Buffer | undefined, what: string): unknown {
-  if (body === undefined || body.length === 0) {
-    throw new CodecError(400, `invalid CloudEvent: ${what} request has no body; send the event as JSON`);
-  }
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new CodecError(400, `invalid CloudEvent: body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
 function decodeStructured(req: HttpRequestInput): FnEvent {
-  const parsed = parseJson(req.body, 'structured-mode');
+  const parsed = parseStructuredJson(req.body, 'structured-mode');
   return createEvent(structuredAttributes(parsed, ''), triggerOf(req));
 }
 
 function decodeBatch(req: HttpRequestInput): FnEvent[] {
-  const parsed = parseJson(req.body, 'batched-mode');
+  const parsed = parseStructuredJson(req.body, 'batched-mode');
   if (!Array.isArray(parsed)) {
     throw new CodecError(400, `invalid CloudEvent batch: body must be a JSON array of events, got ${jsonKind(parsed)}`);
   }
@@ -166,64 +139,6 @@ function decodeBatch(req: HttpRequestInput): FnEvent[] {
     events.push(createEvent(structuredAttributes(el, ` batch: event [${i}]`), trigger));
   }
   return events;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function jsonKind(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
-/**
- * A JSON-format event → attributes and data (JSON event format §3): `null` members are unset,
- * `data_base64` → Buffer, `data` used as it is (a JSON string is never parsed again), v0.3 → 1.0.
- * `context` is '' for a single event or ' batch: event [i]' for a batch element.
- */
-function structuredAttributes(parsed: unknown, context: string): EventInit {
-  if (!isObject(parsed)) {
-    throw new CodecError(400, `invalid CloudEvent${context}: the event must be a JSON object, got ${jsonKind(parsed)}`);
-  }
-  const attrs: Record<string, unknown> = {};
-  for (const key in parsed) {
-    const v = parsed[key];
-    if (v === null && key !== 'data') continue; // null = unset (JSON format §2.4)
-    attrs[key] = v;
-  }
-  if (attrs.specversion === '0.3') upgradeStructuredV03(attrs, context);
-  if (attrs.data_base64 !== undefined) {
-    if (attrs.data !== undefined) {
-      throw new CodecError(400, `invalid CloudEvent${context}: 'data' and 'data_base64' are mutually exclusive`, 'data_base64');
-    }
-    if (typeof attrs.data_base64 !== 'string') {
-      throw new CodecError(400, `invalid CloudEvent${context}: 'data_base64' must be a base64 string, got ${jsonKind(attrs.data_base64)}`, 'data_base64');
-    }
-    attrs.data = Buffer.from(attrs.data_base64, 'base64');
-    delete attrs.data_base64;
-  }
-  try {
-    validateAttributes(attrs);
-  } catch (err) {
-    invalid(err, context);
-  }
-  return attrs as EventInit;
-}
-
-/** v0.3 → 1.0: `schemaurl` → `dataschema`; `datacontentencoding: base64` → data decoded to bytes. */
-function upgradeStructuredV03(attrs: Record<string, unknown>, context: string): void {
-  attrs.specversion = '1.0';
-  if (attrs.schemaurl !== undefined) {
-    attrs.dataschema = attrs.schemaurl;
-    delete attrs.schemaurl;
-  }
-  const encoding = attrs.datacontentencoding;
-  if (encoding === undefined) return;
-  delete attrs.datacontentencoding;
-  if (typeof encoding !== 'string' || encoding.toLowerCase() !== 'base64') {
-    throw new CodecError(400, `invalid CloudEvent${context}: datacontentencoding ${JSON.stringify(encoding)} is not supported (v0.3 defines only "base64")`, 'datacontentencoding');
-  }
-  if (typeof attrs.data === 'string') attrs.data = Buffer.from(attrs.data, 'base64');
 }
 
 // ----------------------------------------------------------------------------------------- plain

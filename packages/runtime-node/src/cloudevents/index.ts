@@ -4,4 +4,5 @@ export type { DecodedRequest, DecodeMode, DecodeOptions, HttpRequestInput } from
 export { encodeBinaryHeaders } from './http-encode.js';
 export { decodeHeaderValue, encodeHeaderValue, unquoteHeaderValue } from './percent.js';
 export { decodeBody, decodeKubelessBody } from './body.js';
+export { invalid, isObject, jsonKind, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 export { isJsonEssence, mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
