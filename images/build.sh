@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Builds the fnkit container images from the built workspaces (`npm run build` first):
+#   localhost/fnkit/runtime-node:<version>   fn-run as the entrypoint
+#   localhost/fnkit/init-builder:<version>   fn-build as the entrypoint (with npm)
+# and prints their sizes.
+#
+# Each image's build context is a staging directory (images/.stage/<image>) holding only production
+# files: the packed workspaces installed with `npm install --omit=dev`, without source maps, type
+# declarations and docs. An image whose inputs (built workspaces, lockfile, Dockerfile, base image)
+# have not changed since it was built is kept as it is, so running this again is quick. A workspace
+# that has not been built yet is built first.
+#
+# usage: images/build.sh [--local-base] [--base <image>] [--only runtime|init-builder] [--force]
+#   --local-base      assemble the base image from this machine's node (images/base/build-base.sh),
+#                     for machines that cannot pull from a registry
+#   --base <image>    base image (default: node:20-bookworm-slim, or $FNKIT_BASE_IMAGE)
+#   --only <image>    build one image
+#   --force           rebuild even when nothing changed
+#   CONTAINER_ENGINE  podman (default) or docker
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(dirname "$here")"
+engine="${CONTAINER_ENGINE:-podman}"
+base="${FNKIT_BASE_IMAGE:-node:20-bookworm-slim}"
+local_base=0
+only=""
+force=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --local-base) local_base=1 ;;
+    --base) base="${2:?--base needs an image}"; shift ;;
+    --only) only="${2:?--only needs runtime or init-builder}"; shift ;;
+    --force) force=1 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "images/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$only" in ""|runtime|init-builder) ;; *) echo "images/build.sh: --only takes runtime or init-builder, not '$only'" >&2; exit 2 ;; esac
+
+if ! command -v "$engine" >/dev/null; then
+  echo "images/build.sh: '$engine' is not installed (bash test/infra/podman.sh installs podman)" >&2
+  exit 1
+fi
+if [ "$local_base" = 1 ]; then
+  base="$(bash "$here/base/build-base.sh")"
+fi
+base_id="$("$engine" image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo "$base")"
+
+version_of() { node -p "require('$repo/packages/$1/package.json').version"; }
+
+# Installs the packed workspaces (and their production dependencies) into $stage/node_modules.
+stage() {
+  local stage="$1"; shift
+  local packs="$stage.packs"
+  rm -rf "$stage" "$packs"
+  mkdir -p "$stage" "$packs"
+  local deps=()
+  for ws in "$@"; do
+    local tgz
+    tgz="$(cd "$repo/packages/$ws" && npm pack --silent --pack-destination "$packs" | tail -n1)"
+    deps+=("\"@fnkit/$ws\": \"file:../$(basename "$packs")/$tgz\"")
+  done
+  local IFS=,
+  printf '{ "name": "fnkit-image", "private": true, "dependencies": { %s } }\n' "${deps[*]}" >"$stage/package.json"
+  # Versions come from the workspaces' ranges, taken from the npm cache when it has them.
+  (cd "$stage" && npm install --omit=dev --install-links --prefer-offline --no-audit --no-fund \
+    --no-package-lock --loglevel=error >/dev/null)
+  rm -rf "$packs"
+  # Only what runs: no source maps, type declarations or docs.
+  find "$stage/node_modules" -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' \
+    -o -iname '*.md' -o -iname 'CHANGELOG*' \) -delete
+}
+
+# A hash of everything that goes into an image, taken before staging so an unchanged image costs
+# nothing: the workspaces' built files and manifests, the lockfile, the Dockerfile, this script and
+# the base image.
+fingerprint() {
+  local dockerfile="$1"; shift
+  {
+    for ws in "$@"; do
+      (cd "$repo/packages/$ws" && find dist bin package.json -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum)
+    done
+    sha256sum "$repo/package-lock.json" "$dockerfile" "$here/build.sh"
+    echo "$base_id"
+  } | sha256sum | cut -c1-16
+}
+
+build_image() {
+  local name="$1" dockerfile="$2" tag="$3"; shift 3
+  local stage="$here/.stage/$name"
+  for ws in "$@"; do
+    if [ ! -f "$repo/packages/$ws/dist/cli.js" ] && [ ! -f "$repo/packages/$ws/dist/index.js" ]; then
+      echo "images: packages/$ws is not built; building it" >&2
+      (cd "$repo" && npm run build -w "packages/$ws" >&2)
+    fi
+  done
+  local fp existing
+  fp="$(fingerprint "$dockerfile" "$@")"
+  existing="$("$engine" image inspect --format '{{ index .Config.Labels "dev.fnkit.fingerprint" }}' "$tag" 2>/dev/null || true)"
+  if [ "$force" = 0 ] && [ "$existing" = "$fp" ]; then
+    echo "images: $tag is up to date" >&2
+    return
+  fi
+  echo "images: staging $name" >&2
+  stage "$stage" "$@"
+  echo "images: building $tag from $base" >&2
+  local net=()
+  [ "$engine" = podman ] && net=(--network host)
+  "$engine" build "${net[@]}" -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
+    --label "dev.fnkit.fingerprint=$fp" -t "$tag" "$stage" >&2
+}
+
+runtime_tag="localhost/fnkit/runtime-node:$(version_of runtime-node)"
+builder_tag="localhost/fnkit/init-builder:$(version_of init-builder)"
+if [ -z "$only" ] || [ "$only" = runtime ]; then
+  build_image runtime "$here/runtime/Dockerfile" "$runtime_tag" sdk runtime-node
+fi
+if [ -z "$only" ] || [ "$only" = init-builder ]; then
+  build_image init-builder "$here/init-builder/Dockerfile" "$builder_tag" init-builder
+fi
+
+echo "images (base $base):"
+"$engine" image inspect --format '{{.Size}}' "$base" | awk -v t="$base" '{ printf "  %-45s %6.1f MB\n", t, $1 / 1e6 }'
+for tag in "$runtime_tag" "$builder_tag"; do
+  if size="$("$engine" image inspect --format '{{.Size}}' "$tag" 2>/dev/null)"; then
+    printf '  %-45s %6.1f MB\n' "$tag" "$(awk -v s="$size" 'BEGIN { print s / 1e6 }')"
+  fi
+done
