@@ -1,0 +1,222 @@
+import { isUtf8 } from 'node:buffer';
+import { createEvent, validateAttributes } from '@fnkit/sdk';
+import type { EventInit, FnEvent, KafkaTrigger } from '@fnkit/sdk';
+import { decodeBody } from './body.js';
+import { CodecError } from './codec-error.js';
+import { isJsonEssence, mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
+import { invalid, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+
+/**
+ * Kafka record → CloudEvent (CloudEvents Kafka protocol binding 1.0.2; rules in shared/BINDINGS.md §4).
+ * Pure: knows nothing of the Kafka client. The adapter hands it the record's parts.
+ *
+ * - structured: a `content-type` header starting with `application/cloudevents` (case-insensitive);
+ *   only the JSON format is read (batches are not part of the Kafka binding);
+ * - binary: a `ce_specversion` header; every other attribute is a `ce_<name>` header (UTF-8, no
+ *   percent-encoding); `content-type` is `datacontenttype`; the value is the data (no value: no data);
+ * - plain: anything else is wrapped in a new CloudEvent (see wrapRecord).
+ * The record key becomes the `partitionkey` extension unless the event carries one already.
+ */
+
+/** The `type` of an event made from a plain (non-CloudEvent) Kafka record. */
+export const KAFKA_RECORD_EVENT_TYPE = 'dev.fnkit.kafka.record';
+
+export type KafkaDecodeMode = 'binary' | 'structured' | 'plain';
+
+/** A header value as clients give it: bytes or a string; an array when the name repeats. */
+export type KafkaHeaderValue = Buffer | string | undefined | (Buffer | string | undefined)[];
+
+export interface KafkaRecordInput {
+  topic: string;
+  partition: number;
+  /** Decimal string (offsets are 64-bit). */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, KafkaHeaderValue>;
+  /** Milliseconds since the epoch, as a decimal string. */
+  timestamp: string;
+}
+
+export interface KafkaDecodeOptions {
+  /** Records whose value is larger are refused (dead-lettered by the adapter). */
+  maxRecordBytes?: number;
+  /** 1 for the first delivery. */
+  attempt?: number;
+}
+
+export interface DecodedKafkaRecord {
+  mode: KafkaDecodeMode;
+  event: FnEvent;
+}
+
+const CE_PREFIX = 'application/cloudevents';
+const CE_BATCH_PREFIX = 'application/cloudevents-batch';
+const CE_JSON = 'application/cloudevents+json';
+const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
+
+export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): DecodedKafkaRecord {
+  const max = options.maxRecordBytes;
+  const size = record.value?.length ?? 0;
+  if (max !== undefined && size > max) {
+    throw new CodecError(400, `record value is ${size} bytes, more than the largest allowed (${max} bytes, --kafka-max-record-size)`);
+  }
+  const trigger = triggerOf(record, options.attempt ?? 1);
+  const contentType = singleHeader(record.headers, 'content-type');
+  if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) {
+    const essence = mediaTypeEssence(contentType);
+    if (startsWithIgnoreCase(contentType, CE_BATCH_PREFIX)) {
+      throw new CodecError(415, `content-type '${essence}': batched CloudEvents are not part of the Kafka binding; send one event per record`);
+    }
+    if (essence !== CE_JSON) {
+      throw new CodecError(415, `unsupported CloudEvents format '${essence}': fnkit reads ${CE_JSON} (or binary mode with ce_* headers)`);
+    }
+    const parsed = parseStructuredJson(record.value ?? undefined, 'structured-mode');
+    const attrs = structuredAttributes(parsed, '');
+    addPartitionKey(attrs, record.key);
+    return { mode: 'structured', event: createEvent(attrs, trigger) };
+  }
+  if (findHeader(record.headers, 'ce_specversion') !== undefined) {
+    return { mode: 'binary', event: decodeBinary(record, contentType, trigger) };
+  }
+  return { mode: 'plain', event: wrapRecord(record, contentType, trigger) };
+}
+
+function decodeBinary(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+  const attrs: Record<string, unknown> = {};
+  for (const rawName in record.headers) {
+    if (rawName.length <= 3 || !startsWithIgnoreCase(rawName, 'ce_')) continue;
+    const name = rawName.slice(3).toLowerCase();
+    const values = headerList(record.headers[rawName]);
+    if (values.length === 0) continue;
+    if (values.length > 1 || attrs[name] !== undefined) {
+      throw new CodecError(400, `invalid CloudEvent (binary mode): attribute '${name}' is given more than once (header '${rawName}'); each attribute appears at most once`, name);
+    }
+    attrs[name] = utf8Header(values[0]!, rawName, name);
+  }
+  for (const name of REQUIRED_BINARY) {
+    if (attrs[name] === undefined) {
+      throw new CodecError(400, `invalid CloudEvent (binary mode): missing required attribute '${name}' (header 'ce_${name}')`, name);
+    }
+  }
+  if (attrs.specversion === '0.3') upgradeBinaryV03(attrs);
+  // The binding maps content-type to datacontenttype; a ce_datacontenttype header is accepted when it agrees.
+  const ceType = attrs.datacontenttype as string | undefined;
+  if (contentType !== undefined) {
+    if (ceType !== undefined && mediaTypeEssence(ceType) !== mediaTypeEssence(contentType)) {
+      throw new CodecError(400, `invalid CloudEvent (binary mode): header 'ce_datacontenttype' (${ceType}) disagrees with 'content-type' (${contentType}); send content-type only`, 'datacontenttype');
+    }
+    attrs.datacontenttype = contentType;
+  }
+  try {
+    validateAttributes(attrs);
+  } catch (err) {
+    invalid(err, ' (binary mode)');
+  }
+  addPartitionKey(attrs, record.key);
+  attrs.data = decodeValue(record.value, attrs.datacontenttype as string | undefined);
+  return createEvent(attrs as EventInit, trigger);
+}
+
+/**
+ * A record that is not a CloudEvent becomes one: id `<topic>-<partition>-<offset>` (the same on every
+ * redelivery, so handlers can deduplicate), source `/kafka/<topic>`, type KAFKA_RECORD_EVENT_TYPE,
+ * time = the record timestamp, `partitionkey` = the key. Data: by content-type when there is one; without
+ * one, JSON text starting with `{` or `[` is parsed, other UTF-8 becomes a string, other bytes stay a Buffer.
+ */
+function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+  const attrs: EventInit = {
+    specversion: '1.0',
+    id: `${record.topic}-${record.partition}-${record.offset}`,
+    source: `/kafka/${record.topic}`,
+    type: KAFKA_RECORD_EVENT_TYPE,
+    time: trigger.timestamp,
+  };
+  if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
+  addPartitionKey(attrs, record.key);
+  attrs.data = contentType !== undefined && contentType !== '' ? decodeValue(record.value, contentType) : guessValue(record.value);
+  return createEvent(attrs, trigger);
+}
+
+function decodeValue(value: Buffer | null, contentType: string | undefined): unknown {
+  if (value === null || value.length === 0) return undefined;
+  if (contentType !== undefined && isJsonEssence(mediaTypeEssence(contentType))) {
+    try {
+      return JSON.parse(value.toString('utf8'));
+    } catch (err) {
+      throw new CodecError(400, `record value is not valid JSON (content-type ${contentType}): ${(err as Error).message}`);
+    }
+  }
+  return decodeBody(value, contentType);
+}
+
+function guessValue(value: Buffer | null): unknown {
+  if (value === null || value.length === 0) return undefined;
+  if (!isUtf8(value)) return value;
+  const text = value.toString('utf8');
+  const first = text.trimStart()[0];
+  if (first === '{' || first === '[') {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null): void {
+  if (key === null || attrs.partitionkey !== undefined) return;
+  attrs.partitionkey = isUtf8(key) ? key.toString('utf8') : key.toString('base64');
+}
+
+function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
+  const headers: Record<string, string> = {};
+  for (const name in record.headers) {
+    const list = headerList(record.headers[name]);
+    if (list.length === 0) continue;
+    headers[name] = list.map((v) => (typeof v === 'string' ? v : v.toString('utf8'))).join(', ');
+  }
+  const ms = Number(record.timestamp);
+  return {
+    kind: 'kafka',
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    keyBytes: record.key,
+    headers,
+    timestamp: new Date(Number.isFinite(ms) && ms >= 0 ? ms : Date.now()).toISOString(),
+    attempt,
+  };
+}
+
+function headerList(v: KafkaHeaderValue): (Buffer | string)[] {
+  if (v === undefined) return [];
+  if (Array.isArray(v)) return v.filter((x): x is Buffer | string => x !== undefined);
+  return [v];
+}
+
+function utf8Header(v: Buffer | string, header: string, attribute: string): string {
+  if (typeof v === 'string') return v;
+  if (!isUtf8(v)) throw new CodecError(400, `invalid CloudEvent (binary mode): header '${header}' is not valid UTF-8`, attribute);
+  return v.toString('utf8');
+}
+
+/** The header's name as sent, matched case-insensitively. */
+function findHeader(headers: Record<string, KafkaHeaderValue>, lowerName: string): string | undefined {
+  if (headers[lowerName] !== undefined) return lowerName;
+  for (const name in headers) if (name.length === lowerName.length && name.toLowerCase() === lowerName) return name;
+  return undefined;
+}
+
+function singleHeader(headers: Record<string, KafkaHeaderValue>, lowerName: string): string | undefined {
+  const name = findHeader(headers, lowerName);
+  if (name === undefined) return undefined;
+  const list = headerList(headers[name]);
+  if (list.length === 0) return undefined;
+  if (list.length > 1) throw new CodecError(400, `header '${name}' is given ${list.length} times; give it once`);
+  const v = list[0]!;
+  if (typeof v !== 'string' && !isUtf8(v)) throw new CodecError(400, `header '${name}' is not valid UTF-8`);
+  return typeof v === 'string' ? v : v.toString('utf8');
+}

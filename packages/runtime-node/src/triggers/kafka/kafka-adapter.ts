@@ -1,0 +1,384 @@
+import type { Outcome } from '@fnkit/sdk';
+import { CodecError } from '../../cloudevents/codec-error.js';
+import { decodeKafkaRecord, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import { describeFailure, isRetryable, isSuccess, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
+import { retryDelayMs, sleep } from './backoff.js';
+import { deadLetterRecord, type DeadLetterReason } from './dead-letter.js';
+import type { KafkaClient, KafkaConsumerClient, KafkaProducerClient, PartitionBatch, TopicPartition } from './kafka-client.js';
+import type { KafkaConfig } from './kafka-settings.js';
+
+/**
+ * The Kafka trigger: one consumer group member for all of the function's topics.
+ *
+ * Delivery (at least once):
+ * - each partition has a queue worked in offset order; partitions are worked at once up to
+ *   `partitionConcurrency` records in flight;
+ * - a record's offset is committed (offset + 1, in the periodic commit) only after its handler succeeded
+ *   or it was dead-lettered; since a partition is worked in order, a commit never passes unprocessed work;
+ * - a retryable failure is retried `retries` times with exponential backoff and jitter; then, or at once
+ *   for a final failure or an undecodable record, the record goes to the dead-letter topic and the
+ *   partition moves on; if the dead-letter topic cannot be written, the partition waits and tries again;
+ * - back-pressure: a partition holding more than QUEUE_HIGH records is paused (no more fetches) until
+ *   its queue drains below QUEUE_LOW;
+ * - stop(): pauses every partition, drops records not started, lets the records in flight finish,
+ *   commits them and leaves the group. A record waiting for a retry is given up (not committed: the next
+ *   consumer gets it again).
+ */
+
+const QUEUE_HIGH = 2000;
+const QUEUE_LOW = 500;
+const COMMIT_INTERVAL_MS = 500;
+
+type Handled = 'done' | 'abandoned';
+
+interface PartitionState extends TopicPartition {
+  label: string;
+  queue: KafkaRecordInput[];
+  head: number;
+  /** The offset after the last record queued (records below it are skipped when fetched again). */
+  nextExpected: bigint | undefined;
+  /** The offset after the last record handled (succeeded or dead-lettered). */
+  processedNext: bigint | undefined;
+  committedNext: bigint | undefined;
+  /** The first offset seen, for lag before the first commit. */
+  firstSeen: bigint | undefined;
+  highWatermark: bigint | undefined;
+  paused: boolean;
+  worker: Promise<void> | undefined;
+  /** Aborts when the partition is revoked or the adapter stops: retry waits end, the record is given up. */
+  abort: AbortController;
+}
+
+export interface KafkaAdapterOptions {
+  commitIntervalMs?: number;
+}
+
+export class KafkaAdapter implements TriggerAdapter {
+  readonly name: string;
+  private readonly consumer: KafkaConsumerClient;
+  private readonly producer: KafkaProducerClient;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly slots: Semaphore;
+  private readonly commitIntervalMs: number;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private connected = false;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private lastCommitError = 0;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    private readonly env: TriggerEnvironment,
+    client: KafkaClient,
+    options: KafkaAdapterOptions = {},
+  ) {
+    this.name = `kafka:${config.topics.join(',')}`;
+    this.consumer = client.consumer({ groupId: config.groupId, topics: config.topics, fromBeginning: config.fromBeginning });
+    this.producer = client.producer();
+    this.slots = new Semaphore(config.partitionConcurrency);
+    this.commitIntervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+  }
+
+  async start(): Promise<void> {
+    const log = this.env.log;
+    try {
+      await this.producer.connect();
+      await this.consumer.start({
+        onBatch: (batch) => this.onBatch(batch),
+        onAssignment: (assigned) => this.onAssignment(assigned),
+        onConnection: (state, reason) => {
+          if (state === 'up' && !this.connected) log.info({ trigger: this.name, group: this.config.groupId }, 'kafka consumer joined the group');
+          if (state === 'down' && this.connected) log.warn({ trigger: this.name, reason }, 'kafka consumer lost its connection; reconnecting');
+          this.connected = state === 'up';
+        },
+      });
+    } catch (err) {
+      await this.producer.disconnect().catch(() => undefined);
+      throw new Error(`kafka trigger ${this.name}: cannot connect to ${this.config.brokers.join(',')} (--kafka-brokers): ${(err as Error).message}`, { cause: err });
+    }
+    this.started = true;
+    this.commitTimer = setInterval(() => void this.flushCommits(), this.commitIntervalMs);
+    this.commitTimer.unref();
+    this.env.shutdownSignal.addEventListener('abort', () => void this.stop(), { once: true });
+    log.info({ trigger: this.name, group: this.config.groupId, brokers: this.config.brokers, deadLetter: this.config.deadLetter }, 'kafka trigger started');
+  }
+
+  isReady(): boolean {
+    return this.started && this.connected && this.stopping === undefined;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    const states = [...this.partitions.values()];
+    if (this.started && states.length > 0) {
+      try {
+        this.consumer.pause(states);
+      } catch {
+        // not running any more: nothing to pause
+      }
+    }
+    for (const s of states) {
+      s.queue.length = 0;
+      s.head = 0;
+      s.abort.abort();
+    }
+    await Promise.all(states.map((s) => s.worker));
+    await this.flushCommits();
+    if (this.started) {
+      await this.consumer.stop().catch((err: unknown) => this.env.log.warn({ err, trigger: this.name }, 'kafka consumer did not leave the group cleanly'));
+      await this.producer.disconnect().catch(() => undefined);
+    }
+    this.env.log.info({ trigger: this.name }, 'kafka trigger stopped');
+  }
+
+  // ------------------------------------------------------------------------------------ fetching
+
+  private state(tp: TopicPartition): PartitionState {
+    const key = `${tp.topic}\u0000${tp.partition}`;
+    let s = this.partitions.get(key);
+    if (!s) {
+      s = {
+        topic: tp.topic,
+        partition: tp.partition,
+        label: this.config.topics.length === 1 ? String(tp.partition) : `${tp.topic}/${tp.partition}`,
+        queue: [],
+        head: 0,
+        nextExpected: undefined,
+        processedNext: undefined,
+        committedNext: undefined,
+        firstSeen: undefined,
+        highWatermark: undefined,
+        paused: false,
+        worker: undefined,
+        abort: new AbortController(),
+      };
+      this.partitions.set(key, s);
+    }
+    return s;
+  }
+
+  private onBatch(batch: PartitionBatch): void {
+    if (this.stopping) return;
+    const s = this.state(batch);
+    const skipBelow = max(s.nextExpected, s.processedNext);
+    for (const r of batch.records) {
+      const offset = BigInt(r.offset);
+      // Fetched again after a rebalance or a reconnect: already queued or handled.
+      if (skipBelow !== undefined && offset < skipBelow) continue;
+      s.queue.push(r);
+      s.nextExpected = offset + 1n;
+      s.firstSeen ??= offset;
+    }
+    s.highWatermark = BigInt(batch.highWatermark);
+    this.updateLag(s);
+    if (!s.paused && s.queue.length - s.head >= QUEUE_HIGH) {
+      s.paused = true;
+      this.consumer.pause([s]);
+    }
+    if (s.worker === undefined && s.queue.length > s.head) s.worker = this.work(s);
+  }
+
+  private onAssignment(assigned: TopicPartition[]): void {
+    const keep = new Set(assigned.map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    for (const [key, s] of this.partitions) {
+      if (keep.has(key)) {
+        // A restarted consumer forgets pauses: say it again.
+        if (s.paused) this.consumer.pause([s]);
+        continue;
+      }
+      // Revoked: records not started go back to the group (uncommitted); a retry wait is given up.
+      s.queue.length = 0;
+      s.head = 0;
+      s.nextExpected = undefined;
+      s.paused = false;
+      s.abort.abort();
+      s.abort = new AbortController();
+      this.env.metrics.setLag(this.name, 0, s.label);
+    }
+    this.env.log.info({ trigger: this.name, partitions: assigned.map((tp) => `${tp.topic}/${tp.partition}`) }, 'kafka partitions assigned');
+  }
+
+  // ------------------------------------------------------------------------------------ working
+
+  private async work(s: PartitionState): Promise<void> {
+    try {
+      while (s.head < s.queue.length && !this.stopping) {
+        const record = s.queue[s.head]!;
+        s.head++;
+        const signal = s.abort.signal;
+        await this.slots.acquire();
+        let handled: Handled;
+        try {
+          handled = await this.handle(record, signal);
+        } finally {
+          this.slots.release();
+        }
+        if (handled === 'abandoned') {
+          s.queue.length = 0;
+          s.head = 0;
+          s.nextExpected = s.processedNext;
+          break;
+        }
+        s.processedNext = BigInt(record.offset) + 1n;
+        if (s.head > 1024 && s.head * 2 > s.queue.length) {
+          s.queue.splice(0, s.head);
+          s.head = 0;
+        }
+        if (s.paused && s.queue.length - s.head <= QUEUE_LOW && !this.stopping) {
+          s.paused = false;
+          this.consumer.resume([s]);
+        }
+      }
+    } finally {
+      s.worker = undefined;
+      if (s.head >= s.queue.length) {
+        s.queue.length = 0;
+        s.head = 0;
+      }
+    }
+    // Records may have arrived while the last one finished.
+    if (!this.stopping && s.head < s.queue.length) s.worker = this.work(s);
+  }
+
+  private async handle(record: KafkaRecordInput, signal: AbortSignal): Promise<Handled> {
+    const { metrics, log, invoker } = this.env;
+    metrics.count(this.name, 'received');
+    let event;
+    try {
+      event = decodeKafkaRecord(record, { maxRecordBytes: this.config.maxRecordBytes }).event;
+    } catch (err) {
+      const reason = err instanceof CodecError ? err.message : `cannot decode the record: ${(err as Error).message}`;
+      return this.deadLetter(record, { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
+    }
+    for (let attempt = 1; ; attempt++) {
+      event.trigger = { ...(event.trigger as object), attempt } as typeof event.trigger;
+      let outcome: Outcome | undefined;
+      let failure: string;
+      let retryable: boolean;
+      try {
+        outcome = await invoker.invoke(event, { admission: 'wait' });
+      } catch (err) {
+        outcome = undefined;
+        failure = `the invoker failed: ${(err as Error).message}`;
+      }
+      if (outcome !== undefined) {
+        if (isSuccess(outcome)) {
+          metrics.count(this.name, 'succeeded');
+          return 'done';
+        }
+        // The runtime is shutting down: nothing ran; the record stays uncommitted for the next consumer.
+        if (outcome.type === 'rejected' && outcome.reason === 'shutting-down') return 'abandoned';
+        failure = describeFailure(outcome);
+        retryable = isRetryable(outcome);
+      } else {
+        failure = failure!;
+        retryable = true;
+      }
+      const where = { trigger: this.name, topic: record.topic, partition: record.partition, offset: record.offset, eventId: event.id, attempt };
+      if (retryable && attempt <= this.config.retries) {
+        const delay = retryDelayMs(attempt, this.config.retryBackoffMs, this.config.retryMaxBackoffMs);
+        metrics.count(this.name, 'retried');
+        log.warn({ ...where, reason: failure, retryInMs: delay }, 'kafka record failed; retrying');
+        if (!(await sleep(delay, signal))) return 'abandoned';
+        continue;
+      }
+      const reason = retryable ? `${failure} (gave up after ${attempt} attempts)` : failure;
+      return this.deadLetter(record, { kind: 'failed', reason, attempts: attempt, groupId: this.config.groupId }, signal);
+    }
+  }
+
+  private async deadLetter(record: KafkaRecordInput, why: DeadLetterReason, signal: AbortSignal): Promise<Handled> {
+    const topic = this.config.deadLetter[record.topic] ?? `${record.topic}.dlq`;
+    const out = deadLetterRecord(record, why);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.send(topic, out);
+        this.env.metrics.count(this.name, 'dead_lettered');
+        this.env.log.warn({ trigger: this.name, topic: record.topic, partition: record.partition, offset: record.offset, deadLetter: topic, kind: why.kind, reason: why.reason }, 'kafka record dead-lettered');
+        return 'done';
+      } catch (err) {
+        const delay = retryDelayMs(attempt, Math.max(this.config.retryBackoffMs, 200), Math.max(this.config.retryMaxBackoffMs, 1000));
+        this.env.log.error({ err, trigger: this.name, deadLetter: topic, offset: record.offset, retryInMs: delay }, 'cannot write the dead-letter topic; the partition waits and tries again');
+        if (!(await sleep(delay, signal))) return 'abandoned';
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ commits
+
+  /** Commits every partition's progress; one commit at a time (a call during a commit waits for it and commits again). */
+  flushCommits(): Promise<void> {
+    const run = async (): Promise<void> => {
+      const todo: (TopicPartition & { offset: string })[] = [];
+      const states: [PartitionState, bigint][] = [];
+      for (const s of this.partitions.values()) {
+        const p = s.processedNext;
+        if (p !== undefined && (s.committedNext === undefined || p > s.committedNext)) {
+          todo.push({ topic: s.topic, partition: s.partition, offset: p.toString() });
+          states.push([s, p]);
+        }
+      }
+      if (todo.length === 0 || !this.started) return;
+      try {
+        await this.consumer.commit(todo);
+        for (const [s, p] of states) {
+          if (s.committedNext === undefined || p > s.committedNext) s.committedNext = p;
+          this.updateLag(s);
+        }
+      } catch (err) {
+        const now = Date.now();
+        if (now - this.lastCommitError > 5000) {
+          this.lastCommitError = now;
+          this.env.log.warn({ err, trigger: this.name }, 'kafka offset commit failed; will commit again');
+        }
+      }
+    };
+    const previous = this.committing ?? Promise.resolve();
+    const next = previous.then(run);
+    this.committing = next;
+    void next.finally(() => {
+      if (this.committing === next) this.committing = undefined;
+    });
+    return next;
+  }
+
+  private updateLag(s: PartitionState): void {
+    const from = s.committedNext ?? s.firstSeen;
+    if (s.highWatermark === undefined || from === undefined) return;
+    const lag = s.highWatermark - from;
+    this.env.metrics.setLag(this.name, lag > 0n ? Number(lag) : 0, s.label);
+  }
+}
+
+function max(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
+
+/** A counting semaphore: at most `limit` records in flight across partitions. */
+class Semaphore {
+  private available: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(limit: number) {
+    this.available = limit;
+  }
+  acquire(): Promise<void> {
+    if (this.available > 0) {
+      this.available--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.available++;
+  }
+}

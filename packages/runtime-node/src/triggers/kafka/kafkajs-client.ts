@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type Consumer, type KafkaConfig as KafkaJsConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import type { Logger } from '@fnkit/sdk';
+import type { KafkaHeaderValue, KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import type { ConsumerEvents, ConsumerOptions, KafkaClient, KafkaConsumerClient, KafkaProducerClient, OutgoingRecord, TopicPartition } from './kafka-client.js';
+import type { KafkaConfig } from './kafka-settings.js';
+
+/**
+ * KafkaClient on kafkajs 2.2. kafkajs runs the group protocol and the fetch loop; auto-commit is off,
+ * so it commits only what the adapter asks for. `eachBatch` hands each partition's records to the
+ * adapter and returns at once, moving kafkajs's fetch position (not the committed offset) past them:
+ * a slow partition then never holds up the fetches of the others, and the adapter pauses a partition
+ * whose backlog grows. kafkajs restarts the consumer itself after a crash (with its retry backoff).
+ */
+
+export function createKafkajsClient(config: KafkaConfig, log: Logger): KafkaClient {
+  const kafka = new Kafka(clientConfig(config, log));
+  return {
+    consumer: (options) => new KafkajsConsumer(kafka, options, log),
+    producer: () => new KafkajsProducer(kafka),
+  };
+}
+
+function clientConfig(config: KafkaConfig, log: Logger): KafkaJsConfig {
+  const out: KafkaJsConfig = {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => logEntry(log, entry),
+    retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 8 },
+    connectionTimeout: 3000,
+  };
+  if (config.tls) {
+    const t = config.tls;
+    out.ssl = {
+      rejectUnauthorized: t.rejectUnauthorized,
+      ...(t.caFile ? { ca: [readFileSync(t.caFile, 'utf8')] } : {}),
+      ...(t.certFile ? { cert: readFileSync(t.certFile, 'utf8') } : {}),
+      ...(t.keyFile ? { key: readFileSync(t.keyFile, 'utf8') } : {}),
+    };
+  }
+  if (config.sasl) {
+    out.sasl = { mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions;
+  }
+  return out;
+}
+
+function logEntry(log: Logger, entry: LogEntry): void {
+  const { message, ...rest } = entry.log;
+  const fields = { kafkajs: entry.namespace, ...rest };
+  if (entry.level === logLevel.ERROR || entry.level === logLevel.NOTHING) log.error(fields, `kafkajs: ${message}`);
+  else if (entry.level === logLevel.WARN) log.warn(fields, `kafkajs: ${message}`);
+  else log.debug(fields, `kafkajs: ${message}`);
+}
+
+class KafkajsConsumer implements KafkaConsumerClient {
+  private readonly consumer: Consumer;
+
+  constructor(kafka: Kafka, private readonly options: ConsumerOptions, private readonly log: Logger) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: 1000,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: {
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        retries: 5,
+        // Every failure restarts the consumer (kafkajs waits with its backoff first): a trigger never gives up.
+        restartOnFailure: async (err) => {
+          this.log.warn({ err }, 'kafka consumer failed; reconnecting');
+          return true;
+        },
+      },
+    });
+  }
+
+  async start(events: ConsumerEvents): Promise<void> {
+    const c = this.consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      const assigned: TopicPartition[] = [];
+      for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
+        for (const partition of partitions) assigned.push({ topic, partition });
+      }
+      events.onAssignment(assigned);
+      events.onConnection('up');
+    });
+    c.on(c.events.CRASH, (e) => events.onConnection('down', e.payload.error?.message ?? 'consumer crashed'));
+    c.on(c.events.DISCONNECT, () => events.onConnection('down', 'disconnected'));
+    await c.connect();
+    await c.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning });
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, resolveOffset, isStale }) => {
+        if (batch.messages.length === 0 || isStale()) return;
+        const records: KafkaRecordInput[] = new Array(batch.messages.length);
+        for (let i = 0; i < batch.messages.length; i++) {
+          const m = batch.messages[i]!;
+          records[i] = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: (m.headers ?? {}) as Record<string, KafkaHeaderValue>,
+            timestamp: m.timestamp,
+          };
+        }
+        events.onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, records });
+        // Moves the fetch position only: with autoCommit off kafkajs never commits this.
+        resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      },
+    });
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.consumer.pause(group(partitions));
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.consumer.resume(group(partitions));
+  }
+
+  async commit(offsets: (TopicPartition & { offset: string })[]): Promise<void> {
+    await this.consumer.commitOffsets(offsets);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+function group(partitions: TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) {
+    const list = byTopic.get(p.topic) ?? [];
+    list.push(p.partition);
+    byTopic.set(p.topic, list);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}
+
+class KafkajsProducer implements KafkaProducerClient {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka) {
+    this.producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 1 });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  async send(topic: string, record: OutgoingRecord): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+}
