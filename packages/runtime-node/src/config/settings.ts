@@ -23,6 +23,8 @@ export interface SettingSpec {
   values?: readonly string[];
   /** For `list` flags: the flag may repeat; env values are comma-separated. */
   default?: unknown;
+  /** For `list`: what separates items in one value (default `,`; e.g. `\n` for cron expressions, which contain commas). */
+  separator?: string;
   min?: number;
   max?: number;
   /** For `duration` values given as a bare number: the unit (Kubeless FUNC_TIMEOUT is seconds). */
@@ -159,7 +161,7 @@ function convert(spec: SettingSpec, value: string | true, origin: string): unkno
     case 'size':
       return range(spec, parseSize(v, bad), bad);
     case 'list':
-      return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return v.split(spec.separator ?? ',').map((s) => s.trim()).filter((s) => s.length > 0);
     case 'enum': {
       if (!spec.values?.includes(v)) throw bad(`one of ${spec.values?.join(', ')}`);
       return v;
