@@ -1,10 +1,26 @@
 import type { TriggerAdapter, TriggerEnvironment } from '../../contracts.js';
+import { SharedNatsConnection } from './connection.js';
+import { NatsCoreAdapter } from './core-adapter.js';
+import { NatsJetStreamAdapter } from './jetstream-adapter.js';
 import type { NatsConfig } from './nats-settings.js';
 
 export type { NatsConfig } from './nats-settings.js';
 
-/** One adapter per consumed subject (core NATS) or per JetStream durable consumer. */
+/**
+ * The NATS trigger's adapters, all on one shared connection: one core subscription per `--nats`
+ * subject, or with `--nats-stream` one durable pull consumer per subject (named `--nats-durable`, or
+ * `<durable>_<subject>` when several subjects are given, because nats-server before 2.10 filters one
+ * subject per consumer).
+ */
 export function createNatsAdapters(config: NatsConfig, env: TriggerEnvironment): TriggerAdapter[] {
-  void env;
-  throw new Error(`the NATS trigger is being built (subjects ${config.subjects.join(', ')}); it lands in the next commits`);
+  const connection = new SharedNatsConnection(config, env.log);
+  const js = config.jetstream;
+  if (js === undefined) return config.subjects.map((s) => new NatsCoreAdapter(s, config, connection, env));
+  const many = config.subjects.length > 1;
+  return config.subjects.map((s) => new NatsJetStreamAdapter(s, many ? `${js.durable}_${durableSuffix(s)}` : js.durable, config, connection, env));
+}
+
+/** A subject as a consumer-name suffix: '.' → '_', '*' → 'any', '>' → 'all'. */
+function durableSuffix(subject: string): string {
+  return subject.replace(/\./g, '_').replace(/\*/g, 'any').replace(/>/g, 'all');
 }

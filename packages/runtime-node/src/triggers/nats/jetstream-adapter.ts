@@ -1,0 +1,343 @@
+import type { FnEvent, Outcome } from '@fnkit/sdk';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type Consumer,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { CodecError } from '../../cloudevents/codec-error.js';
+import { decodeNatsMessage, type NatsMessageInput } from '../../cloudevents/nats-codec.js';
+import { describeFailure, isRetryable, isSuccess, type TriggerEnvironment } from '../../contracts.js';
+import { NatsAdapterBase } from './base-adapter.js';
+import type { SharedNatsConnection } from './connection.js';
+import { DeadLetterPublisher } from './dead-letter.js';
+import { statusOf } from './core-adapter.js';
+import { InFlight } from './in-flight.js';
+import { headersOf } from './message.js';
+import type { NatsConfig, NatsJetStreamConfig } from './nats-settings.js';
+
+/** How long one pull request waits on the server for messages before the next one is sent. */
+const FETCH_EXPIRES_MS = 10_000;
+/** Backoff after a failed fetch (disconnected, server restarting): 250 ms doubling to 5 s. */
+const FETCH_RETRY_BASE_MS = 250;
+const FETCH_RETRY_MAX_MS = 5000;
+
+/**
+ * A JetStream durable pull consumer, at-least-once:
+ * - fetches exactly as many messages as there are free in-flight slots (back-pressure: nothing is
+ *   delivered that cannot start at once), and keeps fetching across reconnects;
+ * - acks a message only after the handler succeeded; a retryable failure is nak'ed with a growing
+ *   delay (--nats-retry-delay doubling up to --nats-retry-max-delay, with jitter) until the message
+ *   has been delivered --nats-max-deliver times; a final failure, a non-retryable one, or a message
+ *   that cannot be decoded is published to the dead-letter subject and then terminated. If the
+ *   dead letter cannot be published, the message is nak'ed and tried again later: nothing is
+ *   acknowledged unprocessed;
+ * - sends in-progress acks (`working`) for handlers running longer than a third of --nats-ack-wait.
+ * The server-side consumer has max_deliver unlimited: the adapter counts deliveries itself so that it,
+ * not the server, decides when a message is given up (and dead-lettered).
+ */
+export class NatsJetStreamAdapter extends NatsAdapterBase {
+  readonly name: string;
+  private readonly js: NatsJetStreamConfig;
+  private readonly durable: string;
+  private readonly slots: InFlight;
+  /** Messages being handled → when they started or last got an in-progress ack. */
+  private readonly working = new Map<JsMsg, number>();
+  private workingTimer: NodeJS.Timeout | undefined;
+  private consumer: Consumer | undefined;
+  private batch: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private deadLetters: DeadLetterPublisher | undefined;
+  private fetching = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly subject: string,
+    durable: string,
+    private readonly config: NatsConfig,
+    connection: SharedNatsConnection,
+    env: TriggerEnvironment,
+  ) {
+    super(connection, env);
+    this.js = config.jetstream!;
+    this.durable = durable;
+    this.name = `nats:${this.js.stream}/${durable}`;
+    this.slots = new InFlight(config.maxInFlight);
+  }
+
+  protected async setup(nc: NatsConnection): Promise<void> {
+    let jsm: JetStreamManager;
+    try {
+      jsm = await jetstreamManager(nc);
+    } catch (err) {
+      throw new Error(`NATS: JetStream is not available on ${nc.getServer()} (${(err as Error).message}); start nats-server with -js, or drop --nats-stream for core NATS`, { cause: err });
+    }
+    await this.ensureStream(jsm);
+    await this.ensureConsumer(jsm);
+    const js = jetstream(nc);
+    this.consumer = await js.consumers.get(this.js.stream, this.durable);
+    if (this.config.deadLetter !== undefined) this.deadLetters = new DeadLetterPublisher(this.config.deadLetter, nc, js);
+    const every = Math.max(250, Math.floor(this.js.ackWaitMs / 3));
+    this.workingTimer = setInterval(() => this.sendWorking(every), every);
+    this.workingTimer.unref();
+    this.loop = this.run();
+    this.env.log.info({ trigger: this.name, subject: this.subject, maxInFlight: this.config.maxInFlight }, 'NATS: JetStream consumer started');
+  }
+
+  protected consuming(): boolean {
+    return this.fetching;
+  }
+
+  /** Stops fetching and lets in-flight handlers finish and ack (or nak); the connection's drain then flushes the acks. */
+  protected async shutdown(): Promise<void> {
+    this.batch?.stop();
+    this.wake?.();
+    await this.loop;
+    await this.slots.idle();
+    clearInterval(this.workingTimer);
+  }
+
+  // ------------------------------------------------------------------------------------ set-up
+
+  private async ensureStream(jsm: JetStreamManager): Promise<void> {
+    const { stream } = this.js;
+    try {
+      await jsm.streams.info(stream);
+      return;
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+    }
+    if (!this.js.createStream) {
+      throw new Error(`NATS: JetStream stream '${stream}' does not exist: create it (e.g. nats stream add ${stream} --subjects '${this.config.subjects.join(',')}') or pass --nats-create-stream`);
+    }
+    try {
+      await jsm.streams.add({ name: stream, subjects: this.config.subjects, storage: StorageType.File, retention: RetentionPolicy.Limits });
+      this.env.log.info({ stream, subjects: this.config.subjects }, 'NATS: created JetStream stream');
+    } catch (err) {
+      // Another replica may have created it at the same moment.
+      try {
+        await jsm.streams.info(stream);
+      } catch {
+        throw new Error(`NATS: cannot create JetStream stream '${stream}' for ${this.config.subjects.join(', ')}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
+    const { stream } = this.js;
+    const wanted: Partial<ConsumerConfig> = {
+      durable_name: this.durable,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(this.js.ackWaitMs),
+      max_deliver: -1,
+      max_ack_pending: Math.max(1000, this.config.maxInFlight * 4),
+      deliver_policy: this.js.deliverPolicy === 'new' ? DeliverPolicy.New : this.js.deliverPolicy === 'last' ? DeliverPolicy.Last : DeliverPolicy.All,
+      filter_subject: this.subject,
+    };
+    let existing;
+    try {
+      existing = await jsm.consumers.info(stream, this.durable);
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) throw err;
+    }
+    if (existing === undefined) {
+      try {
+        await jsm.consumers.add(stream, wanted);
+      } catch (err) {
+        throw new Error(`NATS: cannot create durable consumer '${this.durable}' on stream '${stream}' for ${this.subject}: ${(err as Error).message}`, { cause: err });
+      }
+      this.env.log.info({ stream, durable: this.durable, subject: this.subject }, 'NATS: created durable consumer');
+      return;
+    }
+    const c = existing.config;
+    if (c.ack_policy !== AckPolicy.Explicit || (c.deliver_subject ?? '') !== '') {
+      throw new Error(`NATS: consumer '${this.durable}' on stream '${stream}' exists but is not a pull consumer with explicit acks; pick another --nats-durable`);
+    }
+    if ((c.filter_subject ?? '') !== this.subject) {
+      throw new Error(`NATS: consumer '${this.durable}' on stream '${stream}' filters '${c.filter_subject ?? '(all subjects)'}', not '${this.subject}'; pick another --nats-durable or delete the consumer`);
+    }
+    if (c.ack_wait !== wanted.ack_wait || c.max_deliver !== -1 || (c.max_ack_pending ?? 0) < wanted.max_ack_pending!) {
+      try {
+        await jsm.consumers.update(stream, this.durable, { ack_wait: wanted.ack_wait!, max_deliver: -1, max_ack_pending: Math.max(c.max_ack_pending ?? 0, wanted.max_ack_pending!) });
+      } catch (err) {
+        this.env.log.warn({ err, stream, durable: this.durable }, 'NATS: could not update the durable consumer; using it as it is');
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ fetching
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const wait = this.slots.whenFree();
+      if (wait !== undefined) {
+        await Promise.race([wait, new Promise<void>((resolve) => (this.wake = resolve))]);
+        continue;
+      }
+      const reserved = this.slots.take(this.slots.free);
+      let used = 0;
+      try {
+        const batch = await this.consumer!.fetch({ max_messages: reserved, expires: FETCH_EXPIRES_MS });
+        this.batch = batch;
+        this.fetching = true;
+        if (this.stopping) batch.stop();
+        for await (const m of batch) {
+          used++;
+          if (this.stopping) {
+            m.nak(); // not started: another replica (or the next start) gets it at once
+            this.slots.release();
+            continue;
+          }
+          this.handle(m).then(
+            () => this.slots.release(),
+            (err: unknown) => {
+              this.slots.release();
+              this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed');
+            },
+          );
+        }
+        if (used === 0) this.env.metrics.setLag(this.name, 0);
+        failures = 0;
+      } catch (err) {
+        this.fetching = false;
+        if (!this.stopping) {
+          const delay = Math.min(FETCH_RETRY_MAX_MS, FETCH_RETRY_BASE_MS * 2 ** failures++);
+          this.env.log.warn({ err, trigger: this.name, retryInMs: delay }, 'NATS: fetching from JetStream failed; retrying');
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, delay);
+            this.wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+      } finally {
+        this.batch = undefined;
+        this.slots.release(reserved - used);
+      }
+    }
+    this.fetching = false;
+  }
+
+  private sendWorking(every: number): void {
+    const now = Date.now();
+    for (const [m, since] of this.working) {
+      if (now - since >= every) {
+        m.working();
+        this.working.set(m, now);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ one message
+
+  private async handle(m: JsMsg): Promise<void> {
+    const { metrics, log } = this.env;
+    const info = m.info;
+    metrics.count(this.name, 'received');
+    metrics.setLag(this.name, info.pending);
+    const headers = headersOf(m.headers);
+    const input: NatsMessageInput = {
+      subject: m.subject,
+      headers,
+      data: m.data,
+      jetstream: {
+        stream: info.stream,
+        consumer: info.consumer,
+        streamSequence: info.streamSequence,
+        deliveryCount: info.deliveryCount,
+        time: new Date(Math.floor(info.timestampNanos / 1e6)).toISOString(),
+      },
+    };
+    if (info.deliveryCount > this.js.maxDeliver) {
+      // Handled max-deliver times already; an earlier dead-letter publish failed.
+      await this.giveUp(m, input, `delivered ${info.deliveryCount} times (--nats-max-deliver ${this.js.maxDeliver}); the last failure was not recorded`, 500);
+      return;
+    }
+    let event: FnEvent;
+    try {
+      event = decodeNatsMessage(input).event;
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      log.warn({ trigger: this.name, seq: info.streamSequence, reason: err.message }, 'NATS: message is not a valid CloudEvent');
+      await this.giveUp(m, input, err.message, err.status);
+      return;
+    }
+    this.working.set(m, Date.now());
+    let outcome: Outcome;
+    try {
+      outcome = await this.env.invoker.invoke(event, { admission: 'wait' });
+    } catch (err) {
+      outcome = { type: 'error', status: 500, body: { error: 'the invoker failed', status: 500, eventId: event.id }, error: err, durationMs: 0 };
+    } finally {
+      this.working.delete(m);
+    }
+    if (isSuccess(outcome)) {
+      m.ack();
+      metrics.count(this.name, 'succeeded');
+      return;
+    }
+    const reason = describeFailure(outcome);
+    if (isRetryable(outcome) && info.deliveryCount < this.js.maxDeliver) {
+      const delay = this.retryDelay(info.deliveryCount);
+      m.nak(delay);
+      metrics.count(this.name, 'retried');
+      log.warn({ trigger: this.name, eventId: event.id, seq: info.streamSequence, delivery: info.deliveryCount, retryInMs: delay, reason }, 'NATS: handler failed; redelivering later');
+      return;
+    }
+    const why = isRetryable(outcome) ? `${reason} (delivery ${info.deliveryCount} of ${this.js.maxDeliver})` : reason;
+    log.warn({ trigger: this.name, eventId: event.id, seq: info.streamSequence, delivery: info.deliveryCount, reason: why }, 'NATS: handler failed for good');
+    await this.giveUp(m, input, why, statusOf(outcome));
+  }
+
+  /** Equal jitter: half the exponential delay fixed, half random. */
+  private retryDelay(deliveryCount: number): number {
+    const d = Math.min(this.js.retryMaxDelayMs, this.js.retryDelayMs * 2 ** (deliveryCount - 1));
+    return Math.round(d / 2 + Math.random() * (d / 2));
+  }
+
+  /** Dead-letters the message (when a subject is set) and terminates it; if the dead letter cannot be published, naks it to try again later. */
+  private async giveUp(m: JsMsg, input: NatsMessageInput, reason: string, code: number): Promise<void> {
+    const js = input.jetstream!;
+    if (this.deadLetters !== undefined) {
+      try {
+        await this.deadLetters.publish({
+          subject: input.subject,
+          headers: input.headers,
+          data: input.data,
+          reason,
+          code,
+          stream: js.stream,
+          sequence: js.streamSequence,
+          consumer: js.consumer,
+          deliveries: js.deliveryCount,
+        });
+      } catch (err) {
+        const delay = this.js.retryMaxDelayMs;
+        m.nak(delay);
+        this.env.metrics.count(this.name, 'retried');
+        this.env.log.error({ err, trigger: this.name, seq: js.streamSequence, deadLetter: this.deadLetters.subject, retryInMs: delay }, 'NATS: could not publish the dead letter; the message stays unacknowledged and comes back later');
+        return;
+      }
+    } else {
+      this.env.log.error({ trigger: this.name, subject: input.subject, seq: js.streamSequence, reason }, 'NATS: message dropped (terminated): no --nats-dead-letter subject is set; it stays in the stream until the stream limits remove it');
+    }
+    m.term();
+    this.env.metrics.count(this.name, 'dead_lettered');
+  }
+}
+
+function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
