@@ -1,0 +1,184 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, freePort, root, sleep } from '../helpers.js';
+import {
+  PodVolumes,
+  logs,
+  podman,
+  probePath,
+  requirePodman,
+  runArgs,
+  runToCompletion,
+  uniqueSuffix,
+  type ConfigMap,
+  type Container,
+  type KubeObject,
+  type PodSpec,
+} from './podman-pod.js';
+
+/**
+ * The function pod as Kubernetes runs it, with podman: the Deployment that `fn-run manifest` generates,
+ * its init container (fn-build, from the init-builder image) installing a function with a real npm
+ * dependency into the EmptyDir, then its runtime container (fn-run, from the runtime image) serving it.
+ * The images are built by test/infra/podman.sh (images/build.sh).
+ */
+
+const execp = promisify(execFile);
+const version = (pkg: string): string => (JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const RUNTIME_IMAGE = `localhost/fnkit/runtime-node:${version('runtime-node')}`;
+const BUILDER_IMAGE = `localhost/fnkit/init-builder:${version('init-builder')}`;
+
+const containers: string[] = [];
+const volumeSets: PodVolumes[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  await requirePodman([RUNTIME_IMAGE, BUILDER_IMAGE]);
+});
+
+afterAll(async () => {
+  for (const c of containers) await podman(['rm', '-f', '-t', '0', c]).catch(() => undefined);
+  for (const v of volumeSets) await v.remove();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function functionDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fnkit-pod-fn-'));
+  dirs.push(dir);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+/** The objects `fn-run manifest` prints for the function, with the local images. */
+async function manifest(dir: string, name: string, handler: string): Promise<KubeObject[]> {
+  const args = [cli, 'manifest', dir, '--name', name, '--handler', handler, '--runtime-image', RUNTIME_IMAGE, '--builder-image', BUILDER_IMAGE, '--output', 'json'];
+  const { stdout } = await execp(process.execPath, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const list = JSON.parse(stdout) as { kind: string; items: KubeObject[] };
+  expect(list.kind).toBe('List');
+  return list.items;
+}
+
+interface Pod {
+  spec: PodSpec;
+  configMaps: ConfigMap[];
+  init: Container;
+  runtime: Container;
+  volumes: PodVolumes;
+  podName: string;
+}
+
+async function podFromManifest(objects: KubeObject[], name: string, suffix: string): Promise<Pod> {
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+  if (!deployment) throw new Error(`fn-run manifest printed no Deployment named ${name}: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  const spec = (deployment.spec as { template: { spec: PodSpec } }).template.spec;
+  expect(spec.initContainers).toHaveLength(1);
+  expect(spec.containers).toHaveLength(1);
+  const init = spec.initContainers![0]!;
+  const runtime = spec.containers[0]!;
+  expect(init.image).toBe(BUILDER_IMAGE);
+  expect(runtime.image).toBe(RUNTIME_IMAGE);
+  const configMaps = objects.filter((o): o is KubeObject & ConfigMap => o.kind === 'ConfigMap');
+  const volumes = await PodVolumes.create(spec, configMaps, suffix);
+  volumeSets.push(volumes);
+  return { spec, configMaps, init, runtime, volumes, podName: `${name}-${suffix}` };
+}
+
+/** Runs the init container to completion, as the kubelet does before it starts the pod's containers. */
+async function runInit(pod: Pod, suffix: string): Promise<{ code: number; logs: string }> {
+  const name = `fnkit-pod-init-${suffix}`;
+  containers.push(name);
+  return runToCompletion(name, runArgs(pod.init, pod.spec, pod.volumes, { podName: pod.podName }), 300_000);
+}
+
+/** GET until the status is 200; fails with the container's logs if it exits or never answers. */
+async function waitFor200(url: string, container: string, what: string): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 240; i++) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    const state = (await podman(['inspect', '--format', '{{.State.Status}}', container])).trim();
+    if (state === 'exited') throw new Error(`the runtime container exited before its ${what} probe answered:\n${await logs(container)}`);
+    await sleep(250);
+  }
+  throw new Error(`${what} probe ${url} never answered 200 (last: ${last}):\n${await logs(container)}`);
+}
+
+const env = (c: Container, name: string): string | undefined => c.env?.find((e) => e.name === name)?.value;
+
+describe('the function pod under podman, from the generated Deployment', () => {
+  it('installs a function with an npm dependency in the init container and serves it from the EmptyDir', async () => {
+    const suffix = uniqueSuffix();
+    const name = `pod-ms-${suffix.replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const dir = functionDir({
+      'package.json': JSON.stringify({ name: 'pod-ms', version: '1.0.0', private: true, dependencies: { ms: '2.1.3' } }, null, 2),
+      'handler.js': [
+        "const ms = require('ms');",
+        'exports.convert = async (event) => ({ input: event.data.duration, ms: ms(event.data.duration), from: event.source });',
+        '',
+      ].join('\n'),
+    });
+    const pod = await podFromManifest(await manifest(dir, name, 'handler.js#convert'), name, suffix);
+
+    // The init container: fn-build from the ConfigMap at /src into the EmptyDir at /kubeless.
+    const init = await runInit(pod, suffix);
+    expect(init.code, `init container failed:\n${init.logs}`).toBe(0);
+
+    // The runtime container on a free port of this machine in place of the spec's (host network).
+    const specPort = Number(env(pod.runtime, 'FUNC_PORT'));
+    const containerPort = pod.runtime.ports?.find((p) => p.containerPort === specPort);
+    expect(containerPort, 'the runtime container declares the FUNC_PORT port').toBeDefined();
+    for (const probe of [pod.runtime.livenessProbe, pod.runtime.readinessProbe]) {
+      expect([containerPort!.name, containerPort!.containerPort]).toContain(probe?.httpGet?.port);
+    }
+    const port = await freePort();
+    const name1 = `fnkit-pod-fn-${suffix}`;
+    containers.push(name1);
+    await podman(['run', '--detach', '--name', name1, ...runArgs(pod.runtime, pod.spec, pod.volumes, { podName: pod.podName, envOverrides: { FUNC_PORT: String(port) } })]);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor200(base + probePath(pod.runtime.livenessProbe, 'liveness'), name1, 'liveness');
+    await waitFor200(base + probePath(pod.runtime.readinessProbe, 'readiness'), name1, 'readiness');
+
+    const res = await fetch(`${base}/convert`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ duration: '2 days' }),
+    });
+    const body = await res.text();
+    expect(res.status, body).toBe(200);
+    expect(JSON.parse(body)).toEqual({ input: '2 days', ms: 172_800_000, from: '/convert' });
+
+    // SIGTERM as the kubelet sends it, with the pod's grace period before SIGKILL.
+    const grace = String(pod.spec.terminationGracePeriodSeconds ?? 30);
+    await podman(['stop', '--time', grace, name1], 120_000);
+    const exit = (await podman(['inspect', '--format', '{{.State.ExitCode}}', name1])).trim();
+    const out = await logs(name1);
+    expect(exit, out).toBe('0');
+    expect(out).toMatch(/"signal":"SIGTERM"/);
+    expect(out).toMatch(/"msg":"stopped"/);
+  });
+
+  it('fails in the init container with one clear line when the handler export is missing', async () => {
+    const suffix = uniqueSuffix();
+    const name = `pod-noexport-${suffix.replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const dir = functionDir({
+      'package.json': JSON.stringify({ name: 'pod-noexport', version: '1.0.0', private: true }, null, 2),
+      'handler.js': 'exports.other = async () => "not the handler";\n',
+    });
+    const pod = await podFromManifest(await manifest(dir, name, 'handler.js#convert'), name, suffix);
+    const init = await runInit(pod, suffix);
+    expect(init.code, init.logs).not.toBe(0);
+    // One line naming the file, the export asked for, and what the module has instead.
+    const line = init.logs.split('\n').find((l) => l.includes('handler.js') && l.includes('convert'));
+    expect(line, `no line names handler.js and convert:\n${init.logs}`).toBeDefined();
+    expect(line).toMatch(/other/);
+  });
+});
