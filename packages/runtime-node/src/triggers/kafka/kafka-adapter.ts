@@ -55,8 +55,12 @@ export interface KafkaAdapterOptions {
 
 export class KafkaAdapter implements TriggerAdapter {
   readonly name: string;
-  private readonly consumer: KafkaConsumerClient;
-  private readonly producer: KafkaProducerClient;
+  private consumer!: KafkaConsumerClient;
+  private producer!: KafkaProducerClient;
+  /** Connected once: the client reconnects by itself from then on. */
+  private running = false;
+  private connecting: Promise<void> | undefined;
+  private readonly stopAbort = new AbortController();
   private readonly partitions = new Map<string, PartitionState>();
   private readonly slots: Semaphore;
   private readonly commitIntervalMs: number;
@@ -70,18 +74,34 @@ export class KafkaAdapter implements TriggerAdapter {
   constructor(
     private readonly config: KafkaConfig,
     private readonly env: TriggerEnvironment,
-    client: KafkaClient,
+    private readonly client: KafkaClient,
     options: KafkaAdapterOptions = {},
   ) {
     this.name = `kafka:${config.topics.join(',')}`;
-    this.consumer = client.consumer({ groupId: config.groupId, topics: config.topics, fromBeginning: config.fromBeginning });
-    this.producer = client.producer();
     this.slots = new Semaphore(config.partitionConcurrency);
     this.commitIntervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
   }
 
+  /**
+   * Connects and joins the group. A broker that cannot be reached is not an error: the adapter keeps
+   * trying with backoff in the background (not ready meanwhile), as kafkajs does after a crash.
+   */
   async start(): Promise<void> {
+    this.started = true;
+    this.commitTimer = setInterval(() => void this.flushCommits(), this.commitIntervalMs);
+    this.commitTimer.unref();
+    this.env.shutdownSignal.addEventListener('abort', () => void this.stop(), { once: true });
+    this.connecting = this.connect().then((ok) => (ok ? undefined : this.reconnect()));
+    // Wait a little for the first connection (so a healthy start is ready at once), never for long.
+    const waited = new AbortController();
+    await Promise.race([this.connecting, sleep(5000, waited.signal)]);
+    waited.abort();
+  }
+
+  private async connect(): Promise<boolean> {
     const log = this.env.log;
+    this.consumer = this.client.consumer({ groupId: this.config.groupId, topics: this.config.topics, fromBeginning: this.config.fromBeginning });
+    this.producer = this.client.producer();
     try {
       await this.producer.connect();
       await this.consumer.start({
@@ -89,19 +109,27 @@ export class KafkaAdapter implements TriggerAdapter {
         onAssignment: (assigned) => this.onAssignment(assigned),
         onConnection: (state, reason) => {
           if (state === 'up' && !this.connected) log.info({ trigger: this.name, group: this.config.groupId }, 'kafka consumer joined the group');
-          if (state === 'down' && this.connected) log.warn({ trigger: this.name, reason }, 'kafka consumer lost its connection; reconnecting');
+          if (state === 'down' && this.connected && this.stopping === undefined) log.warn({ trigger: this.name, reason }, 'kafka consumer lost its connection; reconnecting');
           this.connected = state === 'up';
         },
       });
+      this.running = true;
+      log.info({ trigger: this.name, group: this.config.groupId, brokers: this.config.brokers, deadLetter: this.config.deadLetter }, 'kafka trigger started');
+      return true;
     } catch (err) {
+      await this.consumer.stop().catch(() => undefined);
       await this.producer.disconnect().catch(() => undefined);
-      throw new Error(`kafka trigger ${this.name}: cannot connect to ${this.config.brokers.join(',')} (--kafka-brokers): ${(err as Error).message}`, { cause: err });
+      log.warn({ err, trigger: this.name, brokers: this.config.brokers }, `kafka trigger cannot connect to ${this.config.brokers.join(',')} (--kafka-brokers); trying again`);
+      return false;
     }
-    this.started = true;
-    this.commitTimer = setInterval(() => void this.flushCommits(), this.commitIntervalMs);
-    this.commitTimer.unref();
-    this.env.shutdownSignal.addEventListener('abort', () => void this.stop(), { once: true });
-    log.info({ trigger: this.name, group: this.config.groupId, brokers: this.config.brokers, deadLetter: this.config.deadLetter }, 'kafka trigger started');
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; this.stopping === undefined; attempt++) {
+      if (!(await sleep(retryDelayMs(attempt, 1000, 30_000), this.stopAbort.signal))) return;
+      if (this.stopping !== undefined) return;
+      if (await this.connect()) return;
+    }
   }
 
   isReady(): boolean {
@@ -115,8 +143,10 @@ export class KafkaAdapter implements TriggerAdapter {
 
   private async shutdown(): Promise<void> {
     if (this.commitTimer) clearInterval(this.commitTimer);
+    this.stopAbort.abort();
+    await this.connecting;
     const states = [...this.partitions.values()];
-    if (this.started && states.length > 0) {
+    if (this.running && states.length > 0) {
       try {
         this.consumer.pause(states);
       } catch {
@@ -130,7 +160,7 @@ export class KafkaAdapter implements TriggerAdapter {
     }
     await Promise.all(states.map((s) => s.worker));
     await this.flushCommits();
-    if (this.started) {
+    if (this.running) {
       await this.consumer.stop().catch((err: unknown) => this.env.log.warn({ err, trigger: this.name }, 'kafka consumer did not leave the group cleanly'));
       await this.producer.disconnect().catch(() => undefined);
     }
@@ -324,7 +354,7 @@ export class KafkaAdapter implements TriggerAdapter {
           states.push([s, p]);
         }
       }
-      if (todo.length === 0 || !this.started) return;
+      if (todo.length === 0 || !this.running) return;
       try {
         await this.consumer.commit(todo);
         for (const [s, p] of states) {

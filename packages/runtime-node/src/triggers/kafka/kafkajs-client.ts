@@ -48,8 +48,9 @@ function clientConfig(config: KafkaConfig, log: Logger): KafkaJsConfig {
 function logEntry(log: Logger, entry: LogEntry): void {
   const { message, ...rest } = entry.log;
   const fields = { kafkajs: entry.namespace, ...rest };
-  if (entry.level === logLevel.ERROR || entry.level === logLevel.NOTHING) log.error(fields, `kafkajs: ${message}`);
-  else if (entry.level === logLevel.WARN) log.warn(fields, `kafkajs: ${message}`);
+  // kafkajs logs at ERROR what it retries anyway (e.g. a coordinator still starting): a warning here;
+  // failures that matter reach the adapter (crash, commit and send errors) and are logged there.
+  if (entry.level <= logLevel.WARN) log.warn(fields, `kafkajs: ${message}`);
   else log.debug(fields, `kafkajs: ${message}`);
 }
 
