@@ -3,12 +3,16 @@
  *
  *   fn-run [serve] <file>[#export] [options]     serve a function over HTTP (and its triggers)
  *   fn-run call <url> [--data ...]               send an event to a running function, print the reply
+ *   fn-run trigger cron|nats|kafka --target <url>   run a trigger apart from the function (dispatcher)
+ *   fn-run manifest <dir> [--cron ... --nats ... --kafka ...]   print the function's Kubernetes YAML
  */
 type Command = { main(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.js'),
   call: () => import('./commands/call.js'),
+  trigger: () => import('./commands/trigger.js'),
+  manifest: () => import('./commands/manifest.js'),
 };
 
 async function run(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { RuntimeConfig } from './runtime-config.js';
+import { TRIGGER_SETTINGS, TRIGGER_SETTINGS_BY_KIND, readTriggerConfigs, type TriggerConfigs } from '../triggers/load-triggers.js';
 import { ConfigError, formatHelp, parseSettings, parseSize, type SettingSpec } from './settings.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -30,15 +31,30 @@ export const SERVE_SETTINGS: readonly SettingSpec[] = [
   { key: 'help', flag: 'help', short: 'h', type: 'boolean', default: false, description: 'show this help' },
 ];
 
-export type ServeConfig = RuntimeConfig & { watch: boolean };
+/** `fn-run serve` reads its own settings and every trigger's (`--cron`, `--nats`, `--kafka`, ...). */
+const ALL_SERVE_SETTINGS: readonly SettingSpec[] = [...SERVE_SETTINGS, ...TRIGGER_SETTINGS];
+
+export type ServeConfig = RuntimeConfig & { watch: boolean; triggers: TriggerConfigs };
 
 export function serveUsage(): string {
   return [
     'usage: fn-run [serve] <file>[#export] [options]',
     '       MOD_NAME=<module> FUNC_HANDLER=<export> fn-run [options]   (Kubeless)',
     '',
+    '       fn-run trigger cron|nats|kafka --target <url> [options]  (dispatcher; see fn-run trigger --help)',
+    '       fn-run call <url> [--data ...]',
+    '',
     'options:',
     formatHelp(SERVE_SETTINGS),
+    '',
+    'cron trigger (in-process):',
+    formatHelp(TRIGGER_SETTINGS_BY_KIND.cron),
+    '',
+    'NATS trigger (in-process):',
+    formatHelp(TRIGGER_SETTINGS_BY_KIND.nats),
+    '',
+    'Kafka trigger (in-process):',
+    formatHelp(TRIGGER_SETTINGS_BY_KIND.kafka),
     '',
   ].join('\n');
 }
@@ -50,7 +66,7 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 /** Reads `fn-run serve` flags and environment into a RuntimeConfig. Throws ConfigError naming what was wrong. */
 export function readServeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServeConfig {
-  const { values: v, positionals, sources } = parseSettings(SERVE_SETTINGS, argv, env);
+  const { values: v, positionals, sources } = parseSettings(ALL_SERVE_SETTINGS, argv, env);
   if (positionals.length > 1) {
     throw new ConfigError(`one function file expected, got ${positionals.length}: ${positionals.join(' ')}`);
   }
@@ -62,11 +78,12 @@ export function readServeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: str
   }
   const exportName = exportFromPath ?? handlerFlag;
   const kubeless = modName !== undefined;
+  const functionName = (v.name as string | undefined) ?? basename(file, extname(file));
 
   return {
     file,
     exportName,
-    functionName: (v.name as string | undefined) ?? basename(file, extname(file)),
+    functionName,
     runtime: (v.runtime as string | undefined) ?? `nodejs${nodeMajor()}`,
     memoryLimit: v.memoryLimit === undefined || v.memoryLimit === '0' ? undefined : (v.memoryLimit as string),
     port: v.port as number,
@@ -82,6 +99,7 @@ export function readServeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: str
     kubeless,
     kubelessFunctionName: kubeless ? exportName : undefined,
     watch: v.watch as boolean,
+    triggers: readTriggerConfigs(v, sources, { functionName }),
   };
 }
 

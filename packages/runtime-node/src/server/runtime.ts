@@ -1,6 +1,8 @@
 import { parse as parsePath } from 'node:path';
 import { ShutdownError, type FunctionModule, type Handler, type InvocationSettings } from '@fnkit/sdk';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { ConfigError } from '../config/settings.js';
+import type { TriggerAdapter } from '../contracts.js';
 import { FunctionInvoker } from '../invoker/invoker.js';
 import { InProcessRunner, type HandlerRunner } from '../invoker/runner.js';
 import { StallWatchdog } from '../isolation/stall-watchdog.js';
@@ -9,6 +11,7 @@ import { createLogger } from '../observability/logger.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { Health } from './health.js';
 import { createHttpServer } from './http-server.js';
+import type { TriggerConfigs } from '../triggers/load-triggers.js';
 
 /** The loaded function (the loader's LoadedFunction has this shape). */
 export interface RuntimeFunction {
@@ -37,8 +40,16 @@ export interface RunningRuntime {
  * A second signal exits at once (130 for SIGINT, 143 for SIGTERM). The handlers are explicit, so
  * this also works as PID 1 in a container. Errors escaping handler code (unhandled rejections,
  * uncaught exceptions) are logged and the runtime keeps serving.
+ *
+ * Triggers (`config.triggers`: cron, NATS, Kafka): the adapters are created before listening (a
+ * setting only the adapter can check, such as a cron expression, exits 2 with one line), started
+ * once `init` is done, and share the HTTP requests' invoker. Readiness is true only while every
+ * adapter is ready (connected and consuming). An adapter whose start() rejects stops the runtime
+ * with one line and exit code 1. On SIGTERM the adapters stop (no more fetching; in-flight work
+ * finishes and is acked/committed; then they disconnect) in parallel with the HTTP drain, within the
+ * same grace period.
  */
-export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): Promise<RunningRuntime> {
+export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerConfigs }, fn: RuntimeFunction): Promise<RunningRuntime> {
   const log = createLogger(config);
   const metrics = new RuntimeMetrics(parsePath(config.file).name);
   const shutdownController = new AbortController();
@@ -82,6 +93,32 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
 
   const invoker = new FunctionInvoker({ concurrency: config.concurrency, queueSize: config.queueSize, runner, metrics, log });
   const health = new Health();
+
+  // Trigger adapters: their settings were read with the rest; only the configured kinds' modules load.
+  const triggerController = new AbortController();
+  let adapters: TriggerAdapter[] = [];
+  if (config.triggers && hasAnyTrigger(config.triggers)) {
+    try {
+      const [{ createTriggerAdapters }, { TriggerMetrics }] = await Promise.all([import('../triggers/load-triggers.js'), import('../triggers/trigger-metrics.js')]);
+      adapters = await createTriggerAdapters(config.triggers, {
+        invoker,
+        log,
+        registry: metrics.registry,
+        metrics: new TriggerMetrics(metrics.registry),
+        shutdownSignal: triggerController.signal,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof ConfigError) process.stderr.write(`fn-run: ${message}\n`);
+      else log.fatal({ err: error }, `the triggers could not be set up: ${message}`);
+      await runner.close(0).catch(() => undefined);
+      detach();
+      log.flush?.();
+      const code = error instanceof ConfigError ? 2 : 1;
+      return { closed: Promise.resolve(code), address: '', shutdown: async () => code };
+    }
+    health.checks = adapters;
+  }
   const app = createHttpServer({ config, invoker, metrics, module: fn.module, health });
 
   let resolveClosed!: (code: number) => void;
@@ -105,23 +142,40 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
     return code;
   }
 
+  let adaptersStopped: Promise<void> | undefined;
+  function stopAdapters(): Promise<void> {
+    adaptersStopped ??= Promise.all(
+      adapters.map((a) => a.stop().catch((error: unknown) => log.error({ trigger: a.name, err: error }, `the ${a.name} trigger did not stop cleanly`))),
+    ).then(() => undefined);
+    return adaptersStopped;
+  }
+
   function shutdown(signal?: string): Promise<number> {
     if (draining) return draining;
     draining = (async () => {
       const started = Date.now();
       health.state = 'draining';
+      triggerController.abort(new ShutdownError());
       invoker.beginShutdown();
-      log.info({ signal, inFlight: invoker.pending, graceMs: config.shutdownGraceMs }, 'shutting down: readiness off, draining in-flight invocations');
+      log.info({ signal, inFlight: invoker.pending, graceMs: config.shutdownGraceMs, triggers: adapters.length }, 'shutting down: readiness off, draining in-flight invocations');
       const closing = app.close();
+      // Adapters stop fetching at once and finish (ack/commit) what they have in flight, alongside the HTTP drain.
+      const triggersStopped = stopAdapters();
       let graceTimer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
-        invoker.whenIdle().then(() => true),
+        Promise.all([invoker.whenIdle(), triggersStopped]).then(() => true),
         new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), config.shutdownGraceMs))),
       ]);
       clearTimeout(graceTimer);
       if (!drained) log.warn({ inFlight: invoker.pending }, 'the shutdown grace period ran out: aborting in-flight invocations');
       shutdownController.abort(new ShutdownError());
       pool?.abortAll();
+      if (!drained && adapters.length > 0) {
+        // Aborted invocations fail fast; adapters get a moment to nak/settle them and disconnect.
+        let settleTimer: NodeJS.Timeout | undefined;
+        await Promise.race([triggersStopped, new Promise<void>((resolve) => (settleTimer = setTimeout(resolve, 2000)))]);
+        clearTimeout(settleTimer);
+      }
       try {
         await fn.module.shutdown?.();
       } catch (error) {
@@ -171,6 +225,31 @@ export async function startRuntime(config: RuntimeConfig, fn: RuntimeFunction): 
     return { closed: stopEverything(1), address, shutdown: async () => 1 };
   }
   if (health.state === 'starting') health.state = 'ready';
+  if (adapters.length > 0 && !draining) {
+    const { startTriggers } = await import('../triggers/load-triggers.js');
+    try {
+      await startTriggers(adapters);
+    } catch (error) {
+      // startTriggers has stopped the adapters already started.
+      const message = error instanceof Error ? error.message : String(error);
+      health.state = 'draining';
+      log.fatal({ err: error }, message);
+      process.stderr.write(`fn-run: ${message}\n`);
+      invoker.beginShutdown();
+      await app.close().catch(() => undefined);
+      try {
+        await fn.module.shutdown?.();
+      } catch (shutdownError) {
+        log.error({ err: shutdownError }, 'the function module shutdown() failed');
+      }
+      return { closed: stopEverything(1), address, shutdown: async () => 1 };
+    }
+    log.info({ triggers: adapters.map((a) => a.name) }, `triggers started: ${adapters.map((a) => a.name).join(', ')}`);
+  }
   log.info({ address, isolation: config.isolation, concurrency: config.concurrency, timeoutMs: config.timeoutMs }, `fn-run serving ${config.functionName} on ${address}`);
   return { closed, address, shutdown: () => shutdown() };
+}
+
+function hasAnyTrigger(t: TriggerConfigs): boolean {
+  return t.cron !== undefined || t.nats !== undefined || t.kafka !== undefined;
 }
