@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CJS_MS, TS_MS } from './fixtures.js';
+import { errorLine, runFnBuild, scratch, tgzArchive, writeFiles, zipArchive } from './build-helpers.js';
+
+// Every failure is one `fn-build: error:` line and a non-zero exit, and leaves nothing in the target that
+// fn-run could start from (no module, no .fnkit-build.json).
+
+const work = scratch();
+afterAll(() => work.remove());
+
+/** What fn-run could start from: any module file or the completion record. */
+function startable(target: string): string[] {
+  if (!existsSync(target)) return [];
+  return readdirSync(target).filter((e) => /\.(m|c)?[jt]s$/.test(e) || e === '.fnkit-build.json' || e === 'node_modules');
+}
+
+// An empty npm cache too: a cached tarball would let npm ci succeed without the registry.
+const UNREACHABLE = { NPM_CONFIG_REGISTRY: 'http://127.0.0.1:9/', NPM_CONFIG_FETCH_RETRIES: '0', NPM_CONFIG_FETCH_TIMEOUT: '5000', NPM_CONFIG_CACHE: work.path('empty-npm-cache') };
+
+describe('fn-build failures', () => {
+  it('a missing export names the file, the export and what the module exports', async () => {
+    const target = work.path('missing-out');
+    const run = await runFnBuild(['--source', writeFiles(work.path('missing'), TS_MS), '--target', target], { MOD_NAME: 'handler', FUNC_HANDLER: 'goodbye' });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/^fn-build: error: handler\.mjs has no export 'goodbye'; it exports: hello\b/);
+    expect(startable(target)).toEqual([]);
+  });
+
+  it('an export that is not a function says what it is', async () => {
+    const src = writeFiles(work.path('notfn'), { 'handler.js': 'exports.handler = 42;\nexports.other = () => 1;\n' });
+    const run = await runFnBuild(['--source', src, '--target', work.path('notfn-out'), '--handler', 'handler#handler']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/handler\.js: export 'handler' is not a function \(found a number\)/);
+  });
+
+  it('a handler module that is not in the source lists what is there', async () => {
+    const run = await runFnBuild(['--source', writeFiles(work.path('nomod'), TS_MS), '--target', work.path('nomod-out')], { MOD_NAME: 'main' });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/handler module 'main' not found in the source: looked for main\.js, .*; the source has: handler\.ts, util\.ts/);
+  });
+
+  it('a checksum mismatch is rejected before anything is built; the right checksum passes', async () => {
+    const src = writeFiles(work.path('sum'), { 'handler.js': 'module.exports = () => "ok";\n' });
+    const target = work.path('sum-out');
+    const wrong = `sha256:${'0'.repeat(64)}`;
+    const run = await runFnBuild(['--source', src, '--target', target, '--checksum', wrong]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(new RegExp(`source ${src} does not match the expected checksum: expected ${wrong}, found sha256:[0-9a-f]{64}`));
+    expect(startable(target)).toEqual([]);
+
+    const sum = (await runFnBuild(['checksum', src])).stdout.trim();
+    const ok = await runFnBuild(['--source', src, '--target', target], { FNKIT_SOURCE_CHECKSUM: sum });
+    expect(ok.code).toBe(0);
+
+    const bad = await runFnBuild(['--source', src, '--target', target, '--checksum', 'md5:abc']);
+    expect(errorLine(bad)).toMatch(/--checksum=md5:abc: expected sha256:<64 hex digits>/);
+  });
+
+  it('a zip entry escaping the target (zip-slip) is refused and nothing is written outside', async () => {
+    const dir = work.path('slip');
+    mkdirSync(dir);
+    const zip = join(dir, 'evil.zip');
+    writeFileSync(zip, zipArchive({ 'handler.js': 'module.exports = () => 1;\n', '../../evil.js': 'pwned' }));
+    const target = join(dir, 'out');
+    const run = await runFnBuild(['--source', zip, '--target', target]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/entry '\.\.\/\.\.\/evil\.js' would be written outside the target directory \(zip-slip\)/);
+    expect(existsSync(join(dir, 'evil.js'))).toBe(false);
+    expect(existsSync(join(work.dir, 'evil.js'))).toBe(false);
+    expect(startable(target)).toEqual([]);
+  });
+
+  it('a tgz entry escaping the target (zip-slip) is refused before anything is extracted', async () => {
+    const dir = work.path('tslip');
+    mkdirSync(dir);
+    const tgz = join(dir, 'evil.tgz');
+    writeFileSync(tgz, tgzArchive({ 'handler.js': 'module.exports = () => 1;\n', '../evil.js': 'pwned' }));
+    const target = join(dir, 'out');
+    const run = await runFnBuild(['--source', tgz, '--target', target]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/entry '\.\.\/evil\.js' would be written outside the target directory \(zip-slip\)/);
+    expect(existsSync(join(dir, 'evil.js'))).toBe(false);
+    expect(startable(target)).toEqual([]);
+  });
+
+  it('a lockfile that is not JSON is named, with what to do', async () => {
+    const src = writeFiles(work.path('badlock'), { ...TS_MS, 'package-lock.json': '{ "lockfileVersion": 3, "packages": {' });
+    const target = work.path('badlock-out');
+    const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#hello']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/package-lock\.json in the source is not valid JSON \(.*\); regenerate it with `npm install`/);
+    expect(startable(target)).toEqual([]);
+  });
+
+  it('a lockfile out of sync with package.json is named', async () => {
+    const pkg = JSON.parse(TS_MS['package.json']!) as { dependencies: Record<string, string> };
+    pkg.dependencies['is-number'] = '^7.0.0';
+    const src = writeFiles(work.path('sync'), { ...TS_MS, 'package.json': JSON.stringify(pkg) });
+    const run = await runFnBuild(['--source', src, '--target', work.path('sync-out'), '--handler', 'handler#hello']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/npm ci failed: package\.json and package-lock\.json are not in sync/);
+  });
+
+  it('an unreachable registry is named, and no token from .npmrc reaches the log', async () => {
+    const token = 'npm_SECRETtoken1234567890';
+    const src = writeFiles(work.path('offline'), { ...CJS_MS, '.npmrc': `//127.0.0.1:9/:_authToken=${token}\nregistry=http://127.0.0.1:9/\n` });
+    const target = work.path('offline-out');
+    const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet'], UNREACHABLE);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/npm ci failed: cannot reach the npm registry http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); check NPM_CONFIG_REGISTRY/);
+    expect(run.stderr + run.stdout).not.toContain(token);
+    expect(startable(target)).toEqual([]);
+  });
+
+  it('a bare import without a package.json is named before any install', async () => {
+    const src = writeFiles(work.path('nopkg'), { 'handler.ts': "import ms from 'ms';\nexport default () => ms(1000);\n" });
+    const run = await runFnBuild(['--source', src, '--target', work.path('nopkg-out')]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/handler\.ts imports 'ms' but the source has no package\.json: add a package\.json listing 'ms' under "dependencies"/);
+  });
+
+  it('an import package.json does not list is named', async () => {
+    const src = writeFiles(work.path('undeclared'), { ...CJS_MS, 'handler.js': "const n = require('is-number');\nmodule.exports = { greet: () => n(1) };\n" });
+    const run = await runFnBuild(['--source', src, '--target', work.path('undeclared-out'), '--handler', 'handler#greet']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/handler\.js imports 'is-number', which package\.json does not list: add it to "dependencies"/);
+  });
+
+  it('a TypeScript syntax error names file and line', async () => {
+    const src = writeFiles(work.path('syntax'), { 'handler.ts': 'export default function (event: any) {\n  return event.;\n}\n' });
+    const run = await runFnBuild(['--source', src, '--target', work.path('syntax-out')]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/cannot compile handler\.ts: handler\.ts:2:\d+: /);
+  });
+
+  it('a target holding files fn-build did not write is refused and left untouched', async () => {
+    const target = writeFiles(work.path('foreign'), { 'notes.txt': 'mine' });
+    const run = await runFnBuild(['--source', writeFiles(work.path('foreign-src'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/target .*foreign is not empty and was not written by fn-build/);
+    expect(readdirSync(target)).toEqual(['notes.txt']);
+    expect(readFileSync(join(target, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('a failed rebuild over a good build leaves nothing fn-run could start from', async () => {
+    const target = work.path('rebuild-out');
+    const good = await runFnBuild(['--source', writeFiles(work.path('rebuild-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
+    expect(good.code).toBe(0);
+    expect(startable(target).length).toBeGreaterThan(0);
+    const bad = await runFnBuild(['--source', writeFiles(work.path('rebuild-b'), CJS_MS), '--target', target, '--handler', 'handler#nope']);
+    expect(bad.code).not.toBe(0);
+    expect(startable(target)).toEqual([]);
+    expect(readdirSync(target)).toEqual(['.fnkit-building']);
+  });
+});

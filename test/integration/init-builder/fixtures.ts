@@ -1,0 +1,66 @@
+/** Function sources the init-builder tests build, as file maps (written to temporary directories). */
+
+const MS_LOCK_ENTRY = {
+  version: '2.1.3',
+  resolved: 'https://registry.npmjs.org/ms/-/ms-2.1.3.tgz',
+  integrity: 'sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==',
+  license: 'MIT',
+};
+
+function packageFiles(name: string, deps: Record<string, string>, lockEntries: Record<string, unknown> | undefined): Record<string, string> {
+  const pkg = { name, version: '1.0.0', private: true, dependencies: deps };
+  const files: Record<string, string> = { 'package.json': `${JSON.stringify(pkg, null, 2)}\n` };
+  if (lockEntries) {
+    const lock = {
+      name,
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { name, version: '1.0.0', dependencies: deps }, ...lockEntries },
+    };
+    files['package-lock.json'] = `${JSON.stringify(lock, null, 2)}\n`;
+  }
+  return files;
+}
+
+/** TypeScript, ESM, a local module and one real dependency (ms) with its lockfile. */
+export const TS_MS: Record<string, string> = {
+  'handler.ts': [
+    "import ms from 'ms';",
+    "import { twice } from './util.js';",
+    '',
+    'export async function hello(event: { data?: unknown }): Promise<{ took: string; data: unknown }> {',
+    '  return { took: ms(twice(1000)), data: event.data ?? null };',
+    '}',
+    '',
+  ].join('\n'),
+  'util.ts': 'export const twice = (n: number): number => n * 2;\n',
+  ...packageFiles('ts-ms-function', { ms: '^2.1.3' }, { 'node_modules/ms': MS_LOCK_ENTRY }),
+};
+
+/** CommonJS JavaScript (Kubeless style: module.exports = { name() {} }) with ms. */
+export const CJS_MS: Record<string, string> = {
+  'handler.js': [
+    "const ms = require('ms');",
+    '',
+    'module.exports = {',
+    '  greet(event) {',
+    "    return { took: ms(1500), kind: 'cjs', data: event.data ?? null };",
+    '  },',
+    '};',
+    '',
+  ].join('\n'),
+  ...packageFiles('cjs-ms-function', { ms: '^2.1.3' }, { 'node_modules/ms': MS_LOCK_ENTRY }),
+};
+
+/** The TypeScript function without a lockfile: `npm install` resolves ms itself. */
+export const TS_MS_NO_LOCK: Record<string, string> = Object.fromEntries(Object.entries(TS_MS).filter(([name]) => name !== 'package-lock.json'));
+
+/** A single TypeScript file, no dependencies. */
+export const SINGLE_TS = [
+  "type Event = { data?: { name?: string } };",
+  "export default function hello(event: Event): string {",
+  "  return `hello ${event.data?.name ?? 'world'} from one file`;",
+  '}',
+  '',
+].join('\n');
