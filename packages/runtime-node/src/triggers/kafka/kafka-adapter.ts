@@ -100,7 +100,7 @@ export class KafkaAdapter implements TriggerAdapter {
 
   private async connect(): Promise<boolean> {
     const log = this.env.log;
-    this.consumer = this.client.consumer({ groupId: this.config.groupId, topics: this.config.topics, fromBeginning: this.config.fromBeginning });
+    this.consumer = this.client.consumer({ groupId: this.config.groupId, topics: this.config.topics, fromBeginning: this.config.fromBeginning, sessionTimeoutMs: this.config.sessionTimeoutMs });
     this.producer = this.client.producer();
     try {
       await this.producer.connect();

@@ -56,6 +56,7 @@ export interface ConsumerOptions {
   groupId: string;
   topics: string[];
   fromBeginning: boolean;
+  sessionTimeoutMs: number;
 }
 
 export interface KafkaClient {

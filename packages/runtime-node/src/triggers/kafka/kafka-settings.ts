@@ -23,6 +23,7 @@ export const KAFKA_SETTINGS: readonly SettingSpec[] = [
   { key: 'kafkaPartitionConcurrency', flag: 'kafka-partition-concurrency', env: ['FNKIT_KAFKA_PARTITION_CONCURRENCY'], type: 'int', min: 1, max: 1000, default: 8, description: 'partitions processed at once (records of one partition are always handled in order)' },
   { key: 'kafkaMaxRecordSize', flag: 'kafka-max-record-size', env: ['FNKIT_KAFKA_MAX_RECORD_SIZE'], type: 'size', min: 1, default: 1_048_576, description: 'largest record value handled; larger records are dead-lettered (bytes, or e.g. 1mb)' },
   { key: 'kafkaFromBeginning', flag: 'kafka-from-beginning', env: ['FNKIT_KAFKA_FROM_BEGINNING'], type: 'boolean', default: false, description: 'a new consumer group starts at the oldest record instead of the newest' },
+  { key: 'kafkaSessionTimeout', flag: 'kafka-session-timeout', env: ['FNKIT_KAFKA_SESSION_TIMEOUT'], type: 'duration', bareUnit: 'ms', min: 6000, max: 300_000, default: 10_000, description: 'time without heartbeats after which the group hands a dead member\'s partitions to the others' },
   { key: 'kafkaClientId', flag: 'kafka-client-id', env: ['FNKIT_KAFKA_CLIENT_ID'], type: 'string', default: 'fnkit', description: 'Kafka client id' },
   { key: 'kafkaTls', flag: 'kafka-tls', env: ['FNKIT_KAFKA_TLS', 'KAFKA_ENABLE_TLS'], type: 'boolean', default: false, description: 'connect with TLS' },
   { key: 'kafkaCaCerts', env: ['FNKIT_KAFKA_CA_FILE', 'KAFKA_CACERTS'], type: 'string', description: 'TLS: CA certificate file (PEM)', hidden: true },
@@ -60,6 +61,7 @@ export interface KafkaConfig {
   partitionConcurrency: number;
   maxRecordBytes: number;
   fromBeginning: boolean;
+  sessionTimeoutMs: number;
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
 }
@@ -164,6 +166,7 @@ export function readKafkaConfig(values: Record<string, unknown>, sources: Record
     partitionConcurrency: values.kafkaPartitionConcurrency as number,
     maxRecordBytes: values.kafkaMaxRecordSize as number,
     fromBeginning: values.kafkaFromBeginning === true,
+    sessionTimeoutMs: (values.kafkaSessionTimeout as number | undefined) ?? 10_000,
   };
 
   const tlsFiles = { caFile: values.kafkaCaCerts, certFile: values.kafkaCert, keyFile: values.kafkaKey } as Record<string, string | undefined>;

@@ -62,8 +62,8 @@ class KafkajsConsumer implements KafkaConsumerClient {
       groupId: options.groupId,
       allowAutoTopicCreation: true,
       maxWaitTimeInMs: 1000,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: {
         initialRetryTime: 300,
         maxRetryTime: 10_000,
