@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     --base) base="${2:?--base needs an image}"; shift ;;
     --only) only="${2:?--only needs runtime or init-builder}"; shift ;;
     --force) force=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "images/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -106,9 +106,8 @@ build_image() {
   echo "images: staging $name" >&2
   stage "$stage" "$@"
   echo "images: building $tag from $base" >&2
-  local net=()
-  [ "$engine" = podman ] && net=(--network host)
-  "$engine" build "${net[@]}" -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
+  # The Dockerfiles run no command, so the build needs neither network nor a shell in the base.
+  "$engine" build -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
     --label "dev.fnkit.fingerprint=$fp" -t "$tag" "$stage" >&2
 }
 
@@ -120,6 +119,9 @@ fi
 if [ -z "$only" ] || [ "$only" = init-builder ]; then
   build_image init-builder "$here/init-builder/Dockerfile" "$builder_tag" init-builder
 fi
+
+# Earlier builds of these images, now untagged.
+"$engine" image prune -f --filter label=dev.fnkit.fingerprint >/dev/null 2>&1 || true
 
 echo "images (base $base):"
 "$engine" image inspect --format '{{.Size}}' "$base" | awk -v t="$base" '{ printf "  %-45s %6.1f MB\n", t, $1 / 1e6 }'
