@@ -64,3 +64,10 @@ export const SINGLE_TS = [
   '}',
   '',
 ].join('\n');
+
+/** The TypeScript function with its helper in a sub-directory (as a ConfigMap mounts it through `items`). */
+export const TS_MS_NESTED: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(TS_MS).filter(([name]) => name !== 'util.ts')),
+  'handler.ts': TS_MS['handler.ts']!.replace("'./util.js'", "'./lib/util.js'"),
+  'lib/util.ts': TS_MS['util.ts']!,
+};

@@ -3,7 +3,8 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSyn
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CJS_MS, SINGLE_TS, TS_MS, TS_MS_NO_LOCK } from './fixtures.js';
+import { readFunctionSource } from '../../../packages/runtime-node/src/manifest/function-source.js';
+import { CJS_MS, SINGLE_TS, TS_MS, TS_MS_NESTED, TS_MS_NO_LOCK } from './fixtures.js';
 import { readRecord, runFnBuild, scratch, serveTarget, writeFiles, zipArchive, type Served } from './build-helpers.js';
 
 // Each input kind the pod may hand fn-build, built for real (npm registry, esbuild), then served by the
@@ -61,13 +62,15 @@ describe('fn-build sources', () => {
   });
 
   it('builds from a ConfigMap-style mount (entries are links into ..data/) with the same checksum as the plain files', async () => {
-    // What the kubelet writes: ..<timestamp>/ holds the files, ..data -> ..<timestamp>, each key -> ..data/<key>.
+    // What the kubelet writes: ..<timestamp>/ holds the files (sub-directories from the volume's `items`
+    // paths), ..data -> ..<timestamp>, and each top-level name -> ..data/<name>.
     const mount = work.path('configmap');
     const stamp = '..2026_11_23_19_00_00.123456789';
-    writeFiles(join(mount, stamp), TS_MS);
+    writeFiles(join(mount, stamp), TS_MS_NESTED);
     symlinkSync(stamp, join(mount, '..data'));
-    for (const name of Object.keys(TS_MS)) symlinkSync(join('..data', name), join(mount, name));
-    const plain = writeFiles(work.path('configmap-plain'), TS_MS);
+    const topLevel = new Set(Object.keys(TS_MS_NESTED).map((name) => name.split('/')[0]!));
+    for (const name of topLevel) symlinkSync(join('..data', name), join(mount, name));
+    const plain = writeFiles(work.path('configmap-plain'), TS_MS_NESTED);
 
     const target = work.path('configmap-out');
     const run = await runFnBuild([], { FNKIT_SOURCE: mount, KUBELESS_INSTALL_VOLUME: target, MOD_NAME: 'handler', FUNC_HANDLER: 'hello' });
@@ -75,11 +78,14 @@ describe('fn-build sources', () => {
     expect(run.code).toBe(0);
     expect(readdirSync(target).filter((e) => e.startsWith('..'))).toEqual([]);
     expect(lstatSync(join(target, 'handler.ts')).isFile()).toBe(true);
+    expect(lstatSync(join(target, 'lib')).isDirectory()).toBe(true);
     expect(readRecord(target).source.files).toBe(4);
 
     const sums = await runFnBuild(['checksum', plain]);
     expect(sums.code).toBe(0);
     expect(readRecord(target).source.checksum).toBe(sums.stdout.trim());
+    // ...and the one `fn-run manifest` puts in the pod spec (FNKIT_SOURCE_CHECKSUM) for that directory.
+    expect(readFunctionSource(plain, plain).checksum).toBe(sums.stdout.trim());
 
     const fn = await serve(target, 'handler', 'hello');
     expect(await (await fetch(`${fn.base}/`)).json()).toMatchObject({ took: '2s' });
