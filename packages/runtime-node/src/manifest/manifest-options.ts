@@ -14,7 +14,7 @@ export const MANIFEST_SETTINGS: readonly SettingSpec[] = [
   { key: 'name', flag: 'name', type: 'string', description: 'function name: the Deployment, Service and ConfigMap names (default: the directory or file name)' },
   { key: 'namespace', flag: 'namespace', short: 'n', type: 'string', default: 'default', description: 'namespace of every object' },
   { key: 'handler', flag: 'handler', short: 'H', type: 'string', description: 'the handler: file#export, file, or an export of the default file (default: handler.ts/.js or index.ts/.js)' },
-  { key: 'timeout', flag: 'timeout', type: 'duration', bareUnit: 's', min: 1000, default: 180_000, description: 'invocation deadline (FUNC_TIMEOUT); a bare number is seconds' },
+  { key: 'timeout', flag: 'timeout', type: 'duration', bareUnit: 's', min: 1000, description: 'invocation deadline (FUNC_TIMEOUT); a bare number is seconds (default: 180s)' },
   { key: 'env', flag: 'env', short: 'e', type: 'list', separator: '\n', default: [], description: 'NAME=value for the function container (repeatable)' },
   { key: 'runtimeImage', flag: 'runtime-image', type: 'string', default: DEFAULT_RUNTIME_IMAGE, description: 'image of the function container and trigger dispatchers' },
   { key: 'builderImage', flag: 'builder-image', type: 'string', default: DEFAULT_BUILDER_IMAGE, description: 'image of the init container (fn-build)' },
@@ -24,7 +24,7 @@ export const MANIFEST_SETTINGS: readonly SettingSpec[] = [
   { key: 'cpu', flag: 'cpu', type: 'string', description: 'CPU limit, e.g. 500m (default: none, so the function is never throttled)' },
   { key: 'requestsMemory', flag: 'requests-memory', type: 'string', description: 'memory request (default: 128Mi, or the limit when smaller)' },
   { key: 'requestsCpu', flag: 'requests-cpu', type: 'string', default: '100m', description: 'CPU request' },
-  { key: 'shutdownGrace', flag: 'shutdown-grace', type: 'duration', bareUnit: 's', min: 0, default: 10_000, description: 'time for in-flight work after SIGTERM; the pod gets 20s more before SIGKILL' },
+  { key: 'shutdownGrace', flag: 'shutdown-grace', type: 'duration', bareUnit: 's', min: 0, description: 'time for in-flight work after SIGTERM; the pod gets 20s more before SIGKILL (default: 10s)' },
   { key: 'allowScripts', flag: 'allow-scripts', type: 'boolean', default: false, description: 'let fn-build run dependencies\' install scripts' },
   { key: 'npmRegistry', flag: 'npm-registry', type: 'string', description: 'npm registry URL for fn-build (NPM_CONFIG_REGISTRY)' },
   { key: 'npmrcSecret', flag: 'npmrc-secret', type: 'string', description: 'Secret with an .npmrc key (registry credentials), mounted into the init container only' },
@@ -167,25 +167,25 @@ export function readManifestOptions(argv: string[], cwd: string): ManifestOption
   if (keda && (v.replicas as number) > (v.kedaMaxReplicas as number)) {
     throw new ConfigError(`--replicas=${v.replicas as number} is more than --keda-max-replicas=${v.kedaMaxReplicas as number}`);
   }
-  if (keda && !triggers.kafka && !triggers.nats?.config.jetstream) {
-    throw new ConfigError('--keda scales on Kafka consumer-group lag or JetStream pending messages: add --kafka <topic>, or --nats <subject> with --nats-stream and --nats-durable');
-  }
   if (keda && triggers.nats && !triggers.nats.config.jetstream) {
     throw new ConfigError('--keda with --nats needs JetStream (--nats-stream and --nats-durable): KEDA scales on a durable consumer\'s pending messages; core NATS subscriptions have none');
+  }
+  if (keda && !triggers.kafka && !triggers.nats?.config.jetstream) {
+    throw new ConfigError('--keda scales on Kafka consumer-group lag or JetStream pending messages: add --kafka <topic>, or --nats <subject> with --nats-stream and --nats-durable');
   }
   return {
     name,
     namespace,
     source,
     handler,
-    timeoutMs: v.timeout as number,
+    timeoutMs: (v.timeout as number | undefined) ?? 180_000,
     env: envPairs(v.env as string[]),
     runtimeImage: image(v.runtimeImage as string, '--runtime-image'),
     builderImage: image(v.builderImage as string, '--builder-image'),
     imagePullPolicy: v.imagePullPolicy as ManifestOptions['imagePullPolicy'],
     replicas: v.replicas as number,
     resources: { limitsMemory: v.memory as string, limitsCpu, requestsMemory, requestsCpu, memoryLimitBytes },
-    shutdownGraceMs: v.shutdownGrace as number,
+    shutdownGraceMs: (v.shutdownGrace as number | undefined) ?? 10_000,
     allowScripts: v.allowScripts === true,
     npmRegistry: v.npmRegistry as string | undefined,
     npmrcSecret: secretName(v.npmrcSecret as string | undefined, '--npmrc-secret'),

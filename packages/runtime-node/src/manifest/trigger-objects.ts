@@ -19,6 +19,14 @@ import { heapMiB } from './quantity.js';
 const DISPATCHER_MEMORY = '256Mi';
 const DISPATCHER_MEMORY_BYTES = 256 * 1024 * 1024;
 
+/**
+ * The dispatcher's per-delivery deadline: a little longer than the function's own, so that a slow
+ * handler ends in the function's 408 (a reply the trigger acts on), not in the dispatcher giving up.
+ */
+export function deliveryTimeout(options: ManifestOptions): string {
+  return `${Math.ceil(options.timeoutMs / 1000) + 5}s`;
+}
+
 /** Where triggers deliver: the function's Service (a Knative Service answers on port 80). */
 export function targetUrl(options: ManifestOptions): string {
   return options.knative ? `http://${options.name}.${options.namespace}.svc` : `http://${options.name}.${options.namespace}.svc:${FUNCTION_PORT}`;
@@ -64,7 +72,7 @@ function triggerPodSpec(options: ManifestOptions, container: IContainer, restart
 /** A dispatcher Deployment: `fn-run trigger <kind> --target <function> <flags>`. */
 export function dispatcherDeployment(options: ManifestOptions, kind: 'nats' | 'kafka' | 'cron', instance: string, flags: string[], scaledByKeda: boolean): IDeployment {
   const labels = triggerLabels(options.name, kind, instance);
-  const args = ['trigger', kind, '--target', targetUrl(options), ...flags];
+  const args = ['trigger', kind, '--target', targetUrl(options), '--timeout', deliveryTimeout(options), ...flags];
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -97,7 +105,7 @@ export function scheduleArg(schedule: CronSchedule): string {
 export function cronJob(options: ManifestOptions, schedule: CronSchedule, instance: string, cronFlags: string[]): ICronJob {
   const cron = options.triggers.cron!.config;
   const labels = triggerLabels(options.name, 'cron', instance);
-  const args = ['trigger', 'cron', '--once', '--target', targetUrl(options), '--cron', scheduleArg(schedule), ...cronFlags];
+  const args = ['trigger', 'cron', '--once', '--target', targetUrl(options), '--timeout', deliveryTimeout(options), '--cron', scheduleArg(schedule), ...cronFlags];
   const timeoutS = Math.ceil(options.timeoutMs / 1000);
   return {
     apiVersion: 'batch/v1',

@@ -1,59 +1,20 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { sourceChecksum } from '../../../init-builder/src/source/checksum.js';
-import { runManifest } from '../../src/commands/manifest.js';
+import { envOf as env, find, HANDLER, ManifestFixture, type Obj } from './fixtures.js';
 import { validateObjects } from './kube-validate.js';
 
-type Obj = Record<string, any>;
-
-const root = mkdtempSync(join(tmpdir(), 'fnkit-manifest-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
+const fx = new ManifestFixture();
+afterAll(() => fx.cleanup());
+const root = fx.root;
 let n = 0;
-/** A function directory with the given files. */
-function fnDir(files: Record<string, string | Buffer>, name = `fn${++n}`): string {
-  const dir = join(root, name);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
-
-const HANDLER = "export default async (event: { data: unknown }) => ({ got: event.data });\n";
+const fnDir = (files: Record<string, string | Buffer>, name?: string) => fx.dir(files, name);
+const run = (argv: string[]) => fx.run(argv);
+const manifest = (argv: string[]) => fx.objects(argv);
 const PKG = JSON.stringify({ name: 'fn', type: 'module', dependencies: { ms: '2.1.3' } });
-
-function run(argv: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const code = runManifest(argv, { stdout: (s) => (out += s), stderr: (s) => (err += s), cwd: root });
-  return { code, out, err };
-}
-
-/** Runs `fn-run manifest` with JSON output and returns the List's items, after validating all of them. */
-function manifest(argv: string[]): Obj[] {
-  const r = run([...argv, '--output', 'json']);
-  expect(r.err).toBe('');
-  expect(r.code).toBe(0);
-  const list = JSON.parse(r.out) as Obj;
-  expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
-  validateObjects(list.items);
-  return list.items as Obj[];
-}
-
-function find(objects: Obj[], kind: string, name: string): Obj {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`no ${kind} ${name} among ${objects.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
-  return o;
-}
-
-function env(container: Obj): Record<string, string> {
-  return Object.fromEntries((container.env as Obj[]).map((e) => [e.name, e.value]));
-}
 
 describe('fn-run manifest: the function', () => {
   const dir = fnDir({ 'handler.ts': HANDLER, 'package.json': PKG, 'package-lock.json': '{}', 'lib/util.ts': 'export const x = 1;\n' }, 'greeter');
