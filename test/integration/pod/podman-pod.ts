@@ -245,6 +245,19 @@ function envValue(e: EnvVar, c: Container, spec: PodSpec, podName: string): stri
   throw new Error(`env ${e.name}: only literal values, fieldRef and resourceFieldRef are supported here`);
 }
 
+/**
+ * What the kubelet checks for `runAsNonRoot`: the user from the security context, else the image's
+ * USER, must be numeric and not 0.
+ */
+export async function verifyRunAsNonRoot(c: Container, spec: PodSpec): Promise<void> {
+  const sc = { ...spec.securityContext, ...c.securityContext };
+  if (!sc.runAsNonRoot) return;
+  const user = sc.runAsUser !== undefined ? String(sc.runAsUser) : (await podman(['image', 'inspect', '--format', '{{.Config.User}}', c.image])).trim().split(':')[0]!;
+  if (!/^\d+$/.test(user) || Number(user) === 0) {
+    throw new Error(`container ${c.name}: runAsNonRoot is set but the user is ${JSON.stringify(user)} (the kubelet needs a numeric non-zero uid)`);
+  }
+}
+
 /** The `podman run` arguments for one container of the pod (without `--detach`/`--name`). */
 export function runArgs(
   c: Container,
