@@ -19,6 +19,10 @@
 #   CONTAINER_ENGINE  podman (default) or docker
 set -euo pipefail
 
+# Under `npm test`, npm exports its own settings as npm_* variables; the npm commands below read the
+# configuration themselves instead, as if run from a shell.
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(npm_|INIT_CWD$)')
+
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 engine="${CONTAINER_ENGINE:-podman}"
