@@ -154,8 +154,10 @@ function guessValue(value: Buffer | null): unknown {
   if (value === null || value.length === 0) return undefined;
   if (!isUtf8(value)) return value;
   const text = value.toString('utf8');
-  const first = text.trimStart()[0];
-  if (first === '{' || first === '[') {
+  let i = 0;
+  while (i < value.length && (value[i] === 0x20 || value[i] === 0x0a || value[i] === 0x0d || value[i] === 0x09)) i++;
+  if (value[i] === 0x7b || value[i] === 0x5b) {
+    // '{' or '['
     try {
       return JSON.parse(text);
     } catch {
@@ -173,11 +175,15 @@ function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null): vo
 function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
   const headers: Record<string, string> = {};
   for (const name in record.headers) {
-    const list = headerList(record.headers[name]);
-    if (list.length === 0) continue;
-    headers[name] = list.map((v) => (typeof v === 'string' ? v : v.toString('utf8'))).join(', ');
+    const v = record.headers[name];
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) {
+      headers[name] = typeof v === 'string' ? v : v.toString('utf8');
+      continue;
+    }
+    const list = headerList(v);
+    if (list.length > 0) headers[name] = list.map((x) => (typeof x === 'string' ? x : x.toString('utf8'))).join(', ');
   }
-  const ms = Number(record.timestamp);
   return {
     kind: 'kafka',
     topic: record.topic,
@@ -186,9 +192,21 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
     key: record.key === null ? null : record.key.toString('utf8'),
     keyBytes: record.key,
     headers,
-    timestamp: new Date(Number.isFinite(ms) && ms >= 0 ? ms : Date.now()).toISOString(),
+    timestamp: isoTime(record.timestamp),
     attempt,
   };
+}
+
+let lastStamp = '';
+let lastIso = '';
+
+/** A record timestamp (epoch ms as a string) in RFC 3339; records of a batch often share one, so the last is kept. */
+function isoTime(stamp: string): string {
+  if (stamp === lastStamp) return lastIso;
+  const ms = Number(stamp);
+  lastIso = new Date(Number.isFinite(ms) && ms >= 0 ? ms : Date.now()).toISOString();
+  lastStamp = stamp;
+  return lastIso;
 }
 
 function headerList(v: KafkaHeaderValue): (Buffer | string)[] {

@@ -1,4 +1,4 @@
-import type { Outcome } from '@fnkit/sdk';
+import type { KafkaTrigger, Outcome } from '@fnkit/sdk';
 import { CodecError } from '../../cloudevents/codec-error.js';
 import { decodeKafkaRecord, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
 import { describeFailure, isRetryable, isSuccess, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
@@ -19,22 +19,30 @@ import type { KafkaConfig } from './kafka-settings.js';
  *   for a final failure or an undecodable record, the record goes to the dead-letter topic and the
  *   partition moves on; if the dead-letter topic cannot be written, the partition waits and tries again;
  * - back-pressure: a partition holding more than QUEUE_HIGH records is paused (no more fetches) until
- *   its queue drains below QUEUE_LOW;
+ *   its queue drains below half of that;
  * - stop(): pauses every partition, drops records not started, lets the records in flight finish,
  *   commits them and leaves the group. A record waiting for a retry is given up (not committed: the next
  *   consumer gets it again).
  */
 
-const QUEUE_HIGH = 2000;
-const QUEUE_LOW = 500;
+/**
+ * Back-pressure per partition: pause at QUEUE_HIGH records or QUEUE_HIGH_BYTES of values queued, resume
+ * below half of both. The low marks leave work for longer than a fetch takes (kafkajs waits up to its
+ * fetch wait time before fetching for a partition that was paused), so a busy partition never idles.
+ */
+const QUEUE_HIGH = 20_000;
+const QUEUE_HIGH_BYTES = 16 * 1024 * 1024;
 const COMMIT_INTERVAL_MS = 500;
 
 type Handled = 'done' | 'abandoned';
+type CountedEvent = 'received' | 'succeeded' | 'retried' | 'dead_lettered';
 
 interface PartitionState extends TopicPartition {
   label: string;
   queue: KafkaRecordInput[];
   head: number;
+  /** Bytes of the values queued and not yet started. */
+  queuedBytes: number;
   /** The offset after the last record queued (records below it are skipped when fetched again). */
   nextExpected: bigint | undefined;
   /** The offset after the last record handled (succeeded or dead-lettered). */
@@ -70,6 +78,8 @@ export class KafkaAdapter implements TriggerAdapter {
   private started = false;
   private stopping: Promise<void> | undefined;
   private lastCommitError = 0;
+  /** Counts not yet added to the shared metrics (added every commit interval: one label lookup per interval, not per record). */
+  private readonly counts: Record<CountedEvent, number> = { received: 0, succeeded: 0, retried: 0, dead_lettered: 0 };
 
   constructor(
     private readonly config: KafkaConfig,
@@ -88,7 +98,10 @@ export class KafkaAdapter implements TriggerAdapter {
    */
   async start(): Promise<void> {
     this.started = true;
-    this.commitTimer = setInterval(() => void this.flushCommits(), this.commitIntervalMs);
+    this.commitTimer = setInterval(() => {
+      this.flushMetrics();
+      void this.flushCommits();
+    }, this.commitIntervalMs);
     this.commitTimer.unref();
     this.env.shutdownSignal.addEventListener('abort', () => void this.stop(), { once: true });
     this.connecting = this.connect().then((ok) => (ok ? undefined : this.reconnect()));
@@ -156,10 +169,12 @@ export class KafkaAdapter implements TriggerAdapter {
     for (const s of states) {
       s.queue.length = 0;
       s.head = 0;
+      s.queuedBytes = 0;
       s.abort.abort();
     }
     await Promise.all(states.map((s) => s.worker));
     await this.flushCommits();
+    this.flushMetrics();
     if (this.running) {
       await this.consumer.stop().catch((err: unknown) => this.env.log.warn({ err, trigger: this.name }, 'kafka consumer did not leave the group cleanly'));
       await this.producer.disconnect().catch(() => undefined);
@@ -179,6 +194,7 @@ export class KafkaAdapter implements TriggerAdapter {
         label: this.config.topics.length === 1 ? String(tp.partition) : `${tp.topic}/${tp.partition}`,
         queue: [],
         head: 0,
+        queuedBytes: 0,
         nextExpected: undefined,
         processedNext: undefined,
         committedNext: undefined,
@@ -202,12 +218,13 @@ export class KafkaAdapter implements TriggerAdapter {
       // Fetched again after a rebalance or a reconnect: already queued or handled.
       if (skipBelow !== undefined && offset < skipBelow) continue;
       s.queue.push(r);
+      s.queuedBytes += r.value?.length ?? 0;
       s.nextExpected = offset + 1n;
       s.firstSeen ??= offset;
     }
     s.highWatermark = BigInt(batch.highWatermark);
     this.updateLag(s);
-    if (!s.paused && s.queue.length - s.head >= QUEUE_HIGH) {
+    if (!s.paused && (s.queue.length - s.head >= QUEUE_HIGH || s.queuedBytes >= QUEUE_HIGH_BYTES)) {
       s.paused = true;
       this.consumer.pause([s]);
     }
@@ -225,6 +242,7 @@ export class KafkaAdapter implements TriggerAdapter {
       // Revoked: records not started go back to the group (uncommitted); a retry wait is given up.
       s.queue.length = 0;
       s.head = 0;
+      s.queuedBytes = 0;
       s.nextExpected = undefined;
       s.paused = false;
       s.abort.abort();
@@ -241,6 +259,7 @@ export class KafkaAdapter implements TriggerAdapter {
       while (s.head < s.queue.length && !this.stopping) {
         const record = s.queue[s.head]!;
         s.head++;
+        s.queuedBytes -= record.value?.length ?? 0;
         const signal = s.abort.signal;
         await this.slots.acquire();
         let handled: Handled;
@@ -252,6 +271,7 @@ export class KafkaAdapter implements TriggerAdapter {
         if (handled === 'abandoned') {
           s.queue.length = 0;
           s.head = 0;
+          s.queuedBytes = 0;
           s.nextExpected = s.processedNext;
           break;
         }
@@ -260,7 +280,7 @@ export class KafkaAdapter implements TriggerAdapter {
           s.queue.splice(0, s.head);
           s.head = 0;
         }
-        if (s.paused && s.queue.length - s.head <= QUEUE_LOW && !this.stopping) {
+        if (s.paused && s.queue.length - s.head <= QUEUE_HIGH / 2 && s.queuedBytes <= QUEUE_HIGH_BYTES / 2 && !this.stopping) {
           s.paused = false;
           this.consumer.resume([s]);
         }
@@ -277,8 +297,9 @@ export class KafkaAdapter implements TriggerAdapter {
   }
 
   private async handle(record: KafkaRecordInput, signal: AbortSignal): Promise<Handled> {
-    const { metrics, log, invoker } = this.env;
-    metrics.count(this.name, 'received');
+    const { log, invoker } = this.env;
+    const counts = this.counts;
+    counts.received++;
     let event;
     try {
       event = decodeKafkaRecord(record, { maxRecordBytes: this.config.maxRecordBytes }).event;
@@ -287,7 +308,7 @@ export class KafkaAdapter implements TriggerAdapter {
       return this.deadLetter(record, { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
     }
     for (let attempt = 1; ; attempt++) {
-      event.trigger = { ...(event.trigger as object), attempt } as typeof event.trigger;
+      (event.trigger as KafkaTrigger).attempt = attempt;
       let outcome: Outcome | undefined;
       let failure: string;
       let retryable: boolean;
@@ -299,7 +320,7 @@ export class KafkaAdapter implements TriggerAdapter {
       }
       if (outcome !== undefined) {
         if (isSuccess(outcome)) {
-          metrics.count(this.name, 'succeeded');
+          counts.succeeded++;
           return 'done';
         }
         // The runtime is shutting down: nothing ran; the record stays uncommitted for the next consumer.
@@ -313,7 +334,7 @@ export class KafkaAdapter implements TriggerAdapter {
       const where = { trigger: this.name, topic: record.topic, partition: record.partition, offset: record.offset, eventId: event.id, attempt };
       if (retryable && attempt <= this.config.retries) {
         const delay = retryDelayMs(attempt, this.config.retryBackoffMs, this.config.retryMaxBackoffMs);
-        metrics.count(this.name, 'retried');
+        counts.retried++;
         log.warn({ ...where, reason: failure, retryInMs: delay }, 'kafka record failed; retrying');
         if (!(await sleep(delay, signal))) return 'abandoned';
         continue;
@@ -329,7 +350,7 @@ export class KafkaAdapter implements TriggerAdapter {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.producer.send(topic, out);
-        this.env.metrics.count(this.name, 'dead_lettered');
+        this.counts.dead_lettered++;
         this.env.log.warn({ trigger: this.name, topic: record.topic, partition: record.partition, offset: record.offset, deadLetter: topic, kind: why.kind, reason: why.reason }, 'kafka record dead-lettered');
         return 'done';
       } catch (err) {
@@ -376,6 +397,15 @@ export class KafkaAdapter implements TriggerAdapter {
       if (this.committing === next) this.committing = undefined;
     });
     return next;
+  }
+
+  private flushMetrics(): void {
+    for (const event of Object.keys(this.counts) as CountedEvent[]) {
+      const n = this.counts[event];
+      if (n === 0) continue;
+      this.counts[event] = 0;
+      this.env.metrics.count(this.name, event, n);
+    }
   }
 
   private updateLag(s: PartitionState): void {

@@ -61,7 +61,7 @@ class KafkajsConsumer implements KafkaConsumerClient {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: true,
-      maxWaitTimeInMs: 1000,
+      maxWaitTimeInMs: 250,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
       retry: {
