@@ -3,9 +3,9 @@ import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnectio
 import type { Logger } from '@fnkit/sdk';
 import type { NatsConfig } from './nats-settings.js';
 
-/** Reconnect backoff: 250 ms doubling to 8 s, plus up to 25% jitter; reset once connected again. */
+/** Reconnect backoff: 250 ms doubling to 4 s, plus up to 25% jitter; reset once connected again. */
 const RECONNECT_BASE_MS = 250;
-const RECONNECT_MAX_MS = 8000;
+const RECONNECT_MAX_MS = 4000;
 /** How long one connection handshake may take. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 

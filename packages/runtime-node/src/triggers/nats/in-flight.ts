@@ -31,6 +31,11 @@ export class InFlight {
     return k;
   }
 
+  /** Takes a slot even when none is free (a message that arrived unasked must still be counted). */
+  force(): void {
+    this.active++;
+  }
+
   release(n = 1): void {
     if (n <= 0) return;
     this.active -= n;

@@ -104,6 +104,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
     this.wake?.();
     await this.loop;
     await this.slots.idle();
+
     clearInterval(this.workingTimer);
   }
 
@@ -193,7 +194,8 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
         this.fetching = true;
         if (this.stopping) batch.stop();
         for await (const m of batch) {
-          used++;
+          // After a reconnect the client may re-pull a batch in full: a message beyond what was reserved takes a slot of its own.
+          if (++used > reserved) this.slots.force();
           if (this.stopping) {
             m.nak(); // not started: another replica (or the next start) gets it at once
             this.slots.release();
@@ -224,7 +226,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
         }
       } finally {
         this.batch = undefined;
-        this.slots.release(reserved - used);
+        this.slots.release(Math.max(0, reserved - used));
       }
     }
     this.fetching = false;
