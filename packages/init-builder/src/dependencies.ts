@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError } from './build-error.js';
 import { copyTree, type CopyMode } from './copy-tree.js';
@@ -25,6 +25,9 @@ export interface DependencyResult {
   /** How node_modules was placed from or into the cache. */
   cacheCopy?: CopyMode;
 }
+
+/** node_modules sets kept in the cache (least recently used go first). */
+const CACHE_KEEP = 5;
 
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies', 'bundleDependencies', 'bundledDependencies', 'overrides', 'workspaces'] as const;
 
@@ -101,6 +104,7 @@ export async function installDependencies(dir: string, imports: ReadonlyMap<stri
   const packages = lockName ? lockPackages : Object.keys(wanted).length;
   const cached = options.cache ? join(options.cache, 'node_modules', hash.slice('sha256:'.length)) : undefined;
   if (cached && existsSync(join(cached, '.complete'))) {
+    touch(cached);
     const cacheCopy = copyTree(join(cached, 'node_modules'), join(dir, 'node_modules'));
     return { installer: 'cache', reused: true, hash, packages, cacheCopy, ...(lockName ? { lockfile: lockName } : {}) };
   }
@@ -115,7 +119,10 @@ export async function installDependencies(dir: string, imports: ReadonlyMap<stri
   if (!existsSync(join(dir, 'node_modules'))) mkdirSync(join(dir, 'node_modules'));
 
   let cacheCopy: CopyMode | undefined;
-  if (cached) cacheCopy = store(join(dir, 'node_modules'), cached);
+  if (cached) {
+    cacheCopy = store(join(dir, 'node_modules'), cached);
+    prune(join(cached, '..'), CACHE_KEEP);
+  }
   return { installer: `npm ${command}`, reused: false, hash, packages, ...(cacheCopy ? { cacheCopy } : {}), ...(lockName ? { lockfile: lockName } : {}) };
 }
 
@@ -169,5 +176,28 @@ function store(nodeModules: string, entry: string): CopyMode | undefined {
     // A cache that cannot be written only makes the next build slower.
     rmSync(tmp, { recursive: true, force: true });
     return undefined;
+  }
+}
+
+/** Marks a cache entry as just used (its mtime orders the pruning). */
+function touch(entry: string): void {
+  try {
+    const now = new Date();
+    utimesSync(entry, now, now);
+  } catch {
+    // a read-only cache still serves
+  }
+}
+
+/** Keeps the `keep` most recently used node_modules sets; removes the rest and stale temporary copies. */
+function prune(dir: string, keep: number): void {
+  try {
+    const entries = readdirSync(dir).map((name) => ({ name, mtime: statSync(join(dir, name)).mtimeMs }));
+    const stale = Date.now() - 60 * 60 * 1000;
+    for (const e of entries) if (e.name.startsWith('.tmp-') && e.mtime < stale) rmSync(join(dir, e.name), { recursive: true, force: true });
+    const sets = entries.filter((e) => !e.name.startsWith('.')).sort((a, b) => b.mtime - a.mtime);
+    for (const e of sets.slice(keep)) rmSync(join(dir, e.name), { recursive: true, force: true });
+  } catch {
+    // pruning is best effort
   }
 }

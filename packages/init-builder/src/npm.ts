@@ -61,6 +61,10 @@ export function npmFailure(command: string, run: NpmRun, registry: string | unde
   if (code === 'E401' || code === 'E403' || code === 'ENEEDAUTH') {
     return say(`${command} failed: the registry${where} refused the credentials (${code}); check the token in the .npmrc Secret (NPM_CONFIG_USERCONFIG)`);
   }
+  if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') {
+    const path = /path (\S+)/.exec(run.stderr)?.[1];
+    return say(`${command} failed: npm cannot write ${path ?? 'its cache or logs'} (${code}); give a writable cache with --cache / FNKIT_BUILD_CACHE, or set HOME to a writable directory (the root filesystem may be read-only)`);
+  }
   if (code === 'ETARGET') {
     return say(`${command} failed: no version matches a dependency's range (${detail ?? 'ETARGET'}); fix the version in package.json`);
   }

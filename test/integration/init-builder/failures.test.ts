@@ -103,15 +103,35 @@ describe('fn-build failures', () => {
     expect(errorLine(run)).toMatch(/npm ci failed: package\.json and package-lock\.json are not in sync/);
   });
 
-  it('an unreachable registry is named, and no token from .npmrc reaches the log', async () => {
-    const token = 'npm_SECRETtoken1234567890';
-    const src = writeFiles(work.path('offline'), { ...CJS_MS, '.npmrc': `//127.0.0.1:9/:_authToken=${token}\nregistry=http://127.0.0.1:9/\n` });
+  it('an unreachable registry (NPM_CONFIG_REGISTRY) is named, and nothing startable is left', async () => {
     const target = work.path('offline-out');
-    const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet'], UNREACHABLE);
+    const run = await runFnBuild(['--source', writeFiles(work.path('offline'), CJS_MS), '--target', target, '--handler', 'handler#greet'], UNREACHABLE);
     expect(run.code).not.toBe(0);
     expect(errorLine(run)).toMatch(/npm ci failed: cannot reach the npm registry http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); check NPM_CONFIG_REGISTRY/);
-    expect(run.stderr + run.stdout).not.toContain(token);
     expect(startable(target)).toEqual([]);
+  });
+
+  it("honours the source's .npmrc (registry and token) and never prints the token", async () => {
+    const token = 'npm_SOURCEtoken1234567890';
+    const src = writeFiles(work.path('npmrc-src'), { ...CJS_MS, '.npmrc': `registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=${token}\n` });
+    const { NPM_CONFIG_REGISTRY: _, ...noRegistry } = UNREACHABLE;
+    const run = await runFnBuild(['--source', src, '--target', work.path('npmrc-src-out'), '--handler', 'handler#greet'], noRegistry);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/cannot reach the npm registry http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+    expect(run.stderr + run.stdout).not.toContain(token);
+  });
+
+  it('honours an .npmrc mounted from a Secret (NPM_CONFIG_USERCONFIG) and never prints its token', async () => {
+    const token = 'npm_SECRETtoken1234567890';
+    const npmrc = writeFiles(work.path('secret'), { '.npmrc': `registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=${token}\nalways-auth=true\n` });
+    const { NPM_CONFIG_REGISTRY: _, ...noRegistry } = UNREACHABLE;
+    const run = await runFnBuild(['--source', writeFiles(work.path('secret-src'), CJS_MS), '--target', work.path('secret-out'), '--handler', 'handler#greet'], {
+      ...noRegistry,
+      NPM_CONFIG_USERCONFIG: join(npmrc, '.npmrc'),
+    });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/cannot reach the npm registry http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+    expect(run.stderr + run.stdout).not.toContain(token);
   });
 
   it('a bare import without a package.json is named before any install', async () => {

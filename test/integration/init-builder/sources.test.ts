@@ -94,10 +94,14 @@ describe('fn-build sources', () => {
   it('builds from a .zip whose files sit in one folder, with its checksum checked', async () => {
     const entries: Record<string, string> = { 'fn/': '' };
     for (const [name, content] of Object.entries(CJS_MS)) entries[`fn/${name}`] = content;
+    entries['fn/.npmrc'] = '//npm.example.invalid/:_authToken=not-for-the-runtime\nfund=false\n';
     const zip = work.path('fn.zip');
     writeFileSync(zip, zipArchive(entries));
     const target = work.path('zip-out');
     const run = await runFnBuild(['--source', zip, '--target', target, '--checksum', sha256(zip)], { MOD_NAME: 'handler', FUNC_HANDLER: 'greet' });
+    // The source's .npmrc serves the install only; credentials never reach the runtime's volume.
+    expect(run.stderr).toContain('removed .npmrc from the output');
+    expect(existsSync(join(target, '.npmrc'))).toBe(false);
     expect(run.stderr).toContain('[fn-build] ready:');
     expect(run.code).toBe(0);
     const record = readRecord(target);
