@@ -47,6 +47,11 @@ if ! command -v "$engine" >/dev/null; then
   echo "images/build.sh: '$engine' is not installed (bash test/infra/podman.sh installs podman)" >&2
   exit 1
 fi
+# One build at a time (several `npm test` runs may start together): they share the staging directory.
+mkdir -p "$here/.stage"
+exec 9>"$here/.stage/.lock"
+flock 9
+
 if [ "$local_base" = 1 ]; then
   base="$(bash "$here/base/build-base.sh")"
 fi
