@@ -111,7 +111,8 @@ export async function installDependencies(dir: string, imports: ReadonlyMap<stri
 
   const command = lockName ? 'ci' : 'install';
   const args = [command, '--no-audit', '--no-fund', '--loglevel=error'];
-  if (!options.dev) args.push('--omit=dev');
+  // --include=dev explicitly: NODE_ENV=production (the builder image sets it) would leave them out otherwise.
+  args.push(options.dev ? '--include=dev' : '--omit=dev');
   if (!options.allowScripts) args.push('--ignore-scripts');
   if (options.cache) args.push('--cache', join(options.cache, 'npm'), '--prefer-offline');
   const run = await runNpm(args, dir, options.env);

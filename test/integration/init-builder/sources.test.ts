@@ -156,6 +156,32 @@ describe('fn-build sources', () => {
     expect(existsSync(join(target, 'node_modules/ms'))).toBe(true);
   });
 
+  it('installs production dependencies without install scripts by default; --dev and --allow-scripts opt in', async () => {
+    const pkg = {
+      name: 'opt-in',
+      version: '1.0.0',
+      private: true,
+      dependencies: { ms: '^2.1.3' },
+      devDependencies: { 'is-number': '^7.0.0' },
+      scripts: { postinstall: "node -e \"require('fs').writeFileSync('postinstall-ran.txt', 'yes')\"" },
+    };
+    const src = writeFiles(work.path('optin-src'), { 'handler.js': CJS_MS['handler.js']!, 'package.json': JSON.stringify(pkg) });
+    const target = work.path('optin-out');
+    // NODE_ENV=production as in the builder image: --dev must still bring devDependencies.
+    const env = { NODE_ENV: 'production' };
+    const plain = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet'], env);
+    expect(plain.code).toBe(0);
+    expect(existsSync(join(target, 'node_modules/ms'))).toBe(true);
+    expect(existsSync(join(target, 'node_modules/is-number'))).toBe(false);
+    expect(existsSync(join(target, 'postinstall-ran.txt'))).toBe(false);
+
+    const opted = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet', '--dev', '--allow-scripts'], env);
+    expect(opted.code).toBe(0);
+    expect(opted.stderr).toMatch(/with devDependencies, scripts allowed/);
+    expect(existsSync(join(target, 'node_modules/is-number'))).toBe(true);
+    expect(readFileSync(join(target, 'postinstall-ran.txt'), 'utf8')).toBe('yes');
+  });
+
   it('rebuilds over its own earlier output, replacing it', async () => {
     const target = work.path('again-out');
     const first = await runFnBuild(['--source', writeFiles(work.path('again-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
