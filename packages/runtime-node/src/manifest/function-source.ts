@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { ConfigError } from '../config/settings.js';
 
@@ -76,12 +76,16 @@ function archiveFile(path: string): SourceFile {
 function directoryFiles(root: string): SourceFile[] {
   const out: SourceFile[] = [];
   const keys = new Map<string, string>();
+  const visited = new Set<string>([realpathSync(root)]);
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const full = join(dir, entry.name);
       const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(full).isDirectory());
       if (isDir) {
+        const real = realpathSync(full);
+        if (visited.has(real)) throw new ConfigError(`${full} links back to ${real} (a loop): remove the link`);
+        visited.add(real);
         walk(full);
         continue;
       }

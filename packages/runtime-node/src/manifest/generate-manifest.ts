@@ -7,7 +7,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { functionDeployment, functionService, knativeService, sourceConfigMap } from './function-objects.js';
 import { dispatcherScaledObject, functionScaledObject, kafkaTriggers, natsTriggers } from './keda-objects.js';
 import type { ManifestOptions } from './manifest-options.js';
-import { cronJob, cronJobCanRun, dispatcherDeployment, scheduleArg } from './trigger-objects.js';
+import { cronInstanceName, cronJob, cronJobCanRun, dispatcherDeployment, scheduleArg } from './trigger-objects.js';
 
 /** Every kind of object the generator makes. */
 export type KubeObject = IConfigMap | IDeployment | IService | IKnativeService | ICronJob | IScaledObject;
@@ -30,7 +30,7 @@ export function generateManifest(options: ManifestOptions): KubeObject[] {
   if (cron) {
     const schedules = cron.config.schedules;
     schedules.forEach((schedule, i) => {
-      const instance = schedules.length === 1 ? `${options.name}-cron` : `${options.name}-cron-${i + 1}`;
+      const instance = cronInstanceName(options.name, schedule, i, schedules.length);
       if (cronJobCanRun(schedule)) {
         objects.push(cronJob(options, schedule, instance, cron.args));
       } else {

@@ -2,6 +2,7 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { CronPattern } from 'croner';
 import { ConfigError } from '../config/settings.js';
 import type { CronSchedule } from '../triggers/cron/cron-settings.js';
 import { CONTAINER_PORT_NAME, containerSecurityContext, FUNCTION_PORT, VOLUMES } from './function-pod.js';
@@ -87,14 +88,37 @@ export function dispatcherDeployment(options: ManifestOptions, kind: 'nats' | 'k
   };
 }
 
-/** Whether Kubernetes' CronJob can express the schedule (5 fields or a @ macro; no seconds). */
+/**
+ * Whether Kubernetes' CronJob can run the schedule: 5 fields or a @ macro. 6 fields (seconds first) need
+ * a dispatcher. The expression is parsed with croner first (as the cron trigger will), so a typo fails
+ * here and not in the cluster; croner's extensions (L, W, #) have no CronJob equivalent.
+ */
 export function cronJobCanRun(schedule: CronSchedule): boolean {
   const e = schedule.expression.trim();
+  const where = `${schedule.origin} ${JSON.stringify(schedule.expression)}`;
+  try {
+    new CronPattern(e, undefined, { mode: '5-or-6-parts' });
+  } catch (err) {
+    throw new ConfigError(`${where} is not a valid cron expression (${(err as Error).message}): expected 5 fields (minute hour day month weekday), 6 with seconds first, or @hourly etc.`);
+  }
   if (e.startsWith('@')) return true;
-  const fields = e.split(/\s+/).length;
-  if (fields === 5) return true;
-  if (fields === 6) return false;
-  throw new ConfigError(`${schedule.origin} ${JSON.stringify(schedule.expression)}: expected 5 fields (minute hour day month weekday), 6 with seconds first, or @hourly etc.`);
+  const fields = e.split(/\s+/);
+  if (fields.length === 6) return false;
+  if (fields.some((f) => /[LW#]/.test(f))) {
+    throw new ConfigError(`${where}: Kubernetes CronJobs have no L, W or # (last day, weekday, nth weekday); write it with seconds (6 fields) to run it in a dispatcher instead`);
+  }
+  return true;
+}
+
+/** The CronJob's name: `<fn>-cron` for one schedule; with several, `<fn>-cron-<schedule name>` (or its position). */
+export function cronInstanceName(fn: string, schedule: CronSchedule, index: number, count: number): string {
+  if (count === 1) return `${fn}-cron`;
+  if (schedule.name !== schedule.expression) {
+    const slug = schedule.name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+    // A CronJob name leaves 11 characters of the 63 for its Jobs.
+    if (slug !== '' && `${fn}-cron-${slug}`.length <= 52) return `${fn}-cron-${slug}`;
+  }
+  return `${fn}-cron-${index + 1}`;
 }
 
 /** The schedule as `--cron` takes it back: `name=expr` when it was named. */

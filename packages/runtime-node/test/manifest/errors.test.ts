@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HANDLER, ManifestFixture } from './fixtures.js';
@@ -28,7 +28,9 @@ describe('fn-run manifest: bad input is one line naming what was wrong, exit 2, 
     [['--nats', 'a..b', '--nats-url', 'nats://n:4222'], /--nats="a..b" is not a valid NATS subject/],
     [['--nats-stream', 'S'], /--nats-stream needs a subject/],
     [['--cron-tz', 'Mars/Base'], /--cron-tz is given without a schedule/],
-    [['--cron', '* * *'], /--cron "\* \* \*": expected 5 fields/],
+    [['--cron', '* * *'], /--cron "\* \* \*" is not a valid cron expression .*: expected 5 fields/],
+    [['--cron', '61 * * * *'], /--cron "61 \* \* \* \*" is not a valid cron expression \(.*minute: 61\)/],
+    [['--cron', '0 0 L * *'], /Kubernetes CronJobs have no L, W or #/],
     [['--cron', '@daily', '--cron-tz', 'Mars/Base'], /--cron-tz="Mars\/Base" is not a time zone/],
     [['--keda'], /--keda scales on Kafka consumer-group lag or JetStream pending messages/],
     [['--keda', '--nats', 'a', '--nats-url', 'nats://n:4222'], /--keda with --nats needs JetStream/],
@@ -60,6 +62,12 @@ describe('fn-run manifest: bad input is one line naming what was wrong, exit 2, 
     const err = fx.error([big]);
     expect(err).toMatch(/over the 1 MiB a ConfigMap can hold \(largest: data\.json 1\.05 MiB/);
     expect(err).toMatch(/npm pack/);
+  });
+
+  it('refuses a directory link loop', () => {
+    const d = fx.dir({ 'handler.ts': HANDLER, 'sub/x.ts': 'export {};' });
+    symlinkSync('..', join(d, 'sub', 'up'));
+    expect(fx.error([d])).toMatch(/links back to .* \(a loop\): remove the link/);
   });
 
   it('refuses a file whose name cannot be a ConfigMap key', () => {

@@ -34,12 +34,13 @@ describe('fn-run manifest: triggers', () => {
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
   });
 
-  it('makes one CronJob per schedule, and a cron dispatcher Deployment for a schedule with seconds', () => {
-    const objects = fx.objects([dir, '--cron', 'nightly=@daily', '--cron', 'fast=*/10 * * * * *']);
-    const daily = find(objects, 'CronJob', 'orders-cron-1');
+  it('makes one CronJob per schedule, named after it, and a cron dispatcher Deployment for a schedule with seconds', () => {
+    const objects = fx.objects([dir, '--cron', 'nightly=@daily', '--cron', 'fast=*/10 * * * * *', '--cron', '0 12 * * 1-5']);
+    expect(find(objects, 'CronJob', 'orders-cron-3').spec.schedule).toBe('0 12 * * 1-5');
+    const daily = find(objects, 'CronJob', 'orders-cron-nightly');
     expect(daily.spec.schedule).toBe('@daily');
     expect(dispatchSettings(triggerContainer(daily)).once_).toMatchObject({ name: 'nightly', expression: '@daily' });
-    const fast = find(objects, 'Deployment', 'orders-cron-2');
+    const fast = find(objects, 'Deployment', 'orders-cron-fast');
     expect(fast.spec.strategy).toEqual({ type: 'Recreate' });
     const s = dispatchSettings(triggerContainer(fast));
     expect(s.once).toBe(false);
