@@ -3,6 +3,7 @@
 # Kafka benchmark, unless something already listens there. Kafka's jars come from Maven Central through
 # the machine's `mvn` (test/infra/kafka/pom.xml) into a cache folder reused by later runs; the storage
 # is formatted once with a cluster id kept beside it. Safe to run again; quick when the broker is up.
+# The jars are fetched even when some broker already listens (tests start short-lived brokers of their own).
 #   FNKIT_KAFKA_HOME   cache folder (default ~/.cache/fnkit/kafka-<version>)
 #   FNKIT_KAFKA_WAIT   seconds to wait for the broker to accept connections (default 120)
 set -euo pipefail
@@ -15,11 +16,6 @@ log="$home/broker.log"
 wait_s="${FNKIT_KAFKA_WAIT:-120}"
 
 listening() { (exec 3<>/dev/tcp/127.0.0.1/9092) 2>/dev/null; }
-
-if listening; then
-  echo "test setup: kafka already listening on 127.0.0.1:9092"
-  exit 0
-fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need java || ! need mvn; then
@@ -45,6 +41,13 @@ if [ ! -f "$libs/kafka_2.13-$version.jar" ]; then
   fi
   rm -rf "$work" "$libs"
   mv "$libs.partial" "$libs"
+fi
+
+# The jars are fetched even when a broker is already running: tests start their own short-lived
+# brokers from them (the broker restart test).
+if listening; then
+  echo "test setup: kafka already listening on 127.0.0.1:9092"
+  exit 0
 fi
 
 props="$home/server.properties"

@@ -78,6 +78,7 @@ export class KafkaAdapter implements TriggerAdapter {
   private started = false;
   private stopping: Promise<void> | undefined;
   private lastCommitError = 0;
+  private silent = false;
   /** Counts not yet added to the shared metrics (added every commit interval: one label lookup per interval, not per record). */
   private readonly counts: Record<CountedEvent, number> = { received: 0, succeeded: 0, retried: 0, dead_lettered: 0 };
 
@@ -145,8 +146,22 @@ export class KafkaAdapter implements TriggerAdapter {
     }
   }
 
+  /**
+   * Joined to the group and heard from the broker within the session timeout. kafkajs may spend a
+   * while retrying a lost connection before it reports a crash; silence says so sooner.
+   */
   isReady(): boolean {
-    return this.started && this.connected && this.stopping === undefined;
+    if (!this.started || !this.connected || this.stopping !== undefined) return false;
+    const silentFor = Date.now() - this.consumer.lastActivity();
+    if (silentFor > this.config.sessionTimeoutMs) {
+      if (!this.silent) {
+        this.silent = true;
+        this.env.log.warn({ trigger: this.name, silentForMs: silentFor }, 'kafka consumer has not heard from the broker; not ready');
+      }
+      return false;
+    }
+    this.silent = false;
+    return true;
   }
 
   stop(): Promise<void> {

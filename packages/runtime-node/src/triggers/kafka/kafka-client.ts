@@ -36,6 +36,8 @@ export interface KafkaConsumerClient {
   resume(partitions: TopicPartition[]): void;
   /** Commits: `offset` is the next record to read (last processed + 1). */
   commit(offsets: (TopicPartition & { offset: string })[]): Promise<void>;
+  /** When the consumer last heard from the broker (a fetch or heartbeat answered), ms since the epoch; 0 before. */
+  lastActivity(): number;
   /** Stops fetching and leaves the group. */
   stop(): Promise<void>;
 }

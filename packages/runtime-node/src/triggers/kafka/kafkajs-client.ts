@@ -56,6 +56,7 @@ function logEntry(log: Logger, entry: LogEntry): void {
 
 class KafkajsConsumer implements KafkaConsumerClient {
   private readonly consumer: Consumer;
+  private activity = 0;
 
   constructor(kafka: Kafka, private readonly options: ConsumerOptions, private readonly log: Logger) {
     this.consumer = kafka.consumer({
@@ -84,9 +85,16 @@ class KafkajsConsumer implements KafkaConsumerClient {
       for (const [topic, partitions] of Object.entries(e.payload.memberAssignment)) {
         for (const partition of partitions) assigned.push({ topic, partition });
       }
+      alive();
       events.onAssignment(assigned);
       events.onConnection('up');
     });
+    // A fetch returns at least every fetch wait (250 ms), even with every partition paused; heartbeats every session timeout / 10.
+    const alive = () => {
+      this.activity = Date.now();
+    };
+    c.on(c.events.FETCH, alive);
+    c.on(c.events.HEARTBEAT, alive);
     c.on(c.events.CRASH, (e) => events.onConnection('down', e.payload.error?.message ?? 'consumer crashed'));
     c.on(c.events.DISCONNECT, () => events.onConnection('down', 'disconnected'));
     await c.connect();
@@ -127,6 +135,10 @@ class KafkajsConsumer implements KafkaConsumerClient {
 
   async commit(offsets: (TopicPartition & { offset: string })[]): Promise<void> {
     await this.consumer.commitOffsets(offsets);
+  }
+
+  lastActivity(): number {
+    return this.activity;
   }
 
   async stop(): Promise<void> {
