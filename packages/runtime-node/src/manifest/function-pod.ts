@@ -136,6 +136,7 @@ export function runtimeContainer(options: ManifestOptions, knative: boolean): IC
     // Knative names the port for the protocol (http1) and sets PORT itself.
     ports: [{ name: knative ? 'http1' : CONTAINER_PORT_NAME, containerPort: FUNCTION_PORT, protocol: 'TCP' }],
     env: runtimeEnv(options),
+    ...(options.envSecrets.length > 0 ? { envFrom: options.envSecrets.map((name) => ({ secretRef: { name } })) } : {}),
     resources: {
       requests: { cpu: r.requestsCpu, memory: r.requestsMemory },
       limits: { memory: r.limitsMemory, ...(r.limitsCpu !== undefined ? { cpu: r.limitsCpu } : {}) },

@@ -28,6 +28,7 @@ export const MANIFEST_SETTINGS: readonly SettingSpec[] = [
   { key: 'allowScripts', flag: 'allow-scripts', type: 'boolean', default: false, description: 'let fn-build run dependencies\' install scripts' },
   { key: 'npmRegistry', flag: 'npm-registry', type: 'string', description: 'npm registry URL for fn-build (NPM_CONFIG_REGISTRY)' },
   { key: 'npmrcSecret', flag: 'npmrc-secret', type: 'string', description: 'Secret with an .npmrc key (registry credentials), mounted into the init container only' },
+  { key: 'envSecret', flag: 'env-secret', type: 'list', default: [], description: 'Secret loaded as environment into the function container (repeatable)' },
   { key: 'triggerSecret', flag: 'trigger-secret', type: 'string', description: 'Secret loaded as environment into the trigger containers (NATS_PASSWORD, FNKIT_KAFKA_PASSWORD, ...)' },
   { key: 'keda', flag: 'keda', type: 'boolean', default: false, description: 'KEDA ScaledObjects: Kafka consumer-group lag, JetStream pending messages' },
   { key: 'kedaMaxReplicas', flag: 'keda-max-replicas', type: 'int', min: 1, default: 10, description: 'KEDA: most replicas' },
@@ -71,6 +72,8 @@ export interface ManifestOptions {
   allowScripts: boolean;
   npmRegistry?: string;
   npmrcSecret?: string;
+  /** Secrets loaded with envFrom into the function container. */
+  envSecrets: string[];
   triggerSecret?: string;
   keda?: { maxReplicas: number; lagThreshold: number; natsMonitoring?: string };
   knative: boolean;
@@ -156,6 +159,11 @@ export function readManifestOptions(argv: string[], cwd: string): ManifestOption
     const stray = ['kedaMaxReplicas', 'kedaLagThreshold', 'kedaNatsMonitoring'].find((k) => sources[k]?.startsWith('--'));
     if (stray) throw new ConfigError(`${sources[stray]} needs --keda`);
   }
+  for (const [key, flag] of [['natsToken', '--nats-token'], ['natsCreds', '--nats-creds']] as const) {
+    if (v[key] !== undefined) {
+      throw new ConfigError(`${flag} would write a credential into the manifest: put NATS_TOKEN (or NATS_USER and NATS_PASSWORD) in a Secret and load it with --trigger-secret <name>`);
+    }
+  }
   const triggers = readTriggerFlags(argv, v, sources, name);
   // The triggers' defaults (127.0.0.1) are for a laptop; in a cluster the broker's address must be said.
   if (triggers.nats && sources.natsUrl === 'default') {
@@ -189,6 +197,7 @@ export function readManifestOptions(argv: string[], cwd: string): ManifestOption
     allowScripts: v.allowScripts === true,
     npmRegistry: v.npmRegistry as string | undefined,
     npmrcSecret: secretName(v.npmrcSecret as string | undefined, '--npmrc-secret'),
+    envSecrets: (v.envSecret as string[]).map((n) => secretName(n, '--env-secret')!),
     triggerSecret: secretName(v.triggerSecret as string | undefined, '--trigger-secret'),
     keda: keda
       ? { maxReplicas: v.kedaMaxReplicas as number, lagThreshold: v.kedaLagThreshold as number, natsMonitoring: v.kedaNatsMonitoring as string | undefined }

@@ -37,6 +37,8 @@ describe('fn-run manifest: bad input is one line naming what was wrong, exit 2, 
     [['--keda-max-replicas', '3'], /--keda-max-replicas needs --keda/],
     [['--npmrc-secret', 'Bad Name'], /--npmrc-secret="Bad Name" is not a valid Secret name/],
     [['--nats-password', 'x'], /unknown option --nats-password/],
+    [['--nats', 'a', '--nats-url', 'nats://n:4222', '--nats-token', 's3cret'], /--nats-token would write a credential into the manifest: .*--trigger-secret/],
+    [['--env-secret', 'Not_A_Name'], /--env-secret="Not_A_Name" is not a valid Secret name/],
     [['--memroy', '1Gi'], /unknown option --memroy \(did you mean --memory\?\)/],
   ])('%j', (args, message) => {
     const err = fx.error([dir, ...args]);

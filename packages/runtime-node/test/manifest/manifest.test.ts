@@ -93,6 +93,12 @@ describe('fn-run manifest: the function', () => {
     expect(env(c)).toMatchObject({ NATS_URL: 'nats://nats:4222', GREETING: 'a=b, c', NODE_OPTIONS: '--max-old-space-size=192 --enable-source-maps' });
   });
 
+  it('loads --env-secret Secrets into the function container only', () => {
+    const pod = find(manifest([dir, '--env-secret', 'nats-creds', '--env-secret', 'db']), 'Deployment', 'greeter').spec.template.spec;
+    expect(pod.containers[0].envFrom).toEqual([{ secretRef: { name: 'nats-creds' } }, { secretRef: { name: 'db' } }]);
+    expect(pod.initContainers[0].envFrom).toBeUndefined();
+  });
+
   it('names the Service port http-function-port as Kubeless did and selects the function pods only', () => {
     const svc = find(manifest([dir]), 'Service', 'greeter');
     expect(svc.spec.ports).toEqual([{ name: 'http-function-port', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
