@@ -91,7 +91,7 @@ fingerprint() {
     for ws in "$@"; do
       (cd "$repo/packages/$ws" && find dist bin package.json -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum)
     done
-    sha256sum "$repo/package-lock.json" "$dockerfile" "$here/build.sh"
+    cat "$repo/package-lock.json" "$dockerfile" "$here/build.sh" | sha256sum
     echo "$base_id"
   } | sha256sum | cut -c1-16
 }
