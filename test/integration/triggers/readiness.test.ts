@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, headers } from '@nats-io/transport-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startFnRun, writeFunctions } from '../helpers.js';
+import { logLines, startCli, triggerCount, waitForStatus, waitUntil } from './cli-process.js';
+
+/**
+ * Readiness follows the trigger adapters, and start-up failures of an adapter, through the real
+ * built fn-run and real NATS servers: one started here on a port of its own (so it can be absent
+ * first), and the shared one on 127.0.0.1:4222 (test/infra/nats.sh) for dispatcher delivery.
+ */
+
+const fns = writeFunctions({
+  'seen.mjs': `
+    export default async (event, ctx) => {
+      ctx.log.info({ data: event.data, subject: event.trigger.kind === 'nats' ? event.trigger.subject : undefined }, 'SEEN');
+      return 'ok';
+    };`,
+});
+afterAll(() => fns.remove());
+
+const unique = () => `fnkit.test.${randomBytes(4).toString('hex')}`;
+
+describe('readiness with triggers', () => {
+  it('is false while the NATS server is absent (liveness still true), and turns true once it is up', async () => {
+    const natsPort = await freePort();
+    const port = await freePort();
+    const subject = unique();
+    const fn = startCli([fns.path('seen.mjs'), '--port', String(port), '--host', '127.0.0.1', '--nats', subject, '--nats-url', `nats://127.0.0.1:${natsPort}`]);
+    const store = mkdtempSync(join(tmpdir(), 'fnkit-nats-'));
+    let server: ReturnType<typeof spawn> | undefined;
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitForStatus(`${base}/healthz`, 200, 'fn-run to listen', 60_000);
+      const body = await waitForStatus(`${base}/readyz`, 503, 'readiness to fail without NATS');
+      expect(JSON.parse(body)).toEqual({ status: 'waiting-for-triggers' });
+
+      server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(natsPort), '-sd', store], { stdio: 'ignore' });
+      await waitForStatus(`${base}/readyz`, 200, 'readiness once NATS is up', 60_000);
+
+      const nc = await connect({ servers: `nats://127.0.0.1:${natsPort}` });
+      nc.publish(subject, JSON.stringify({ n: 1 }));
+      await nc.flush();
+      await nc.close();
+      await waitUntil(() => logLines(fn.stdout()).some((l) => l.msg === 'SEEN'), 'the message handled');
+      expect(await fn.stop()).toBe(0);
+    } finally {
+      await fn.stop('SIGKILL');
+      server?.kill('SIGTERM');
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('an adapter whose start() fails stops fn-run with one line and exit code 1', async () => {
+    const port = await freePort();
+    const p = startCli([fns.path('seen.mjs'), '--port', String(port), '--nats', unique(), '--nats-creds', '/nonexistent/fnkit.creds']);
+    expect(await p.exited).toBe(1);
+    const lines = p.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^fn-run: the nats:\S+ trigger could not start: .*\/nonexistent\/fnkit\.creds/);
+  });
+});
+
+describe('fn-run trigger nats --target (dispatcher)', () => {
+  it('delivers every message to the function over HTTP and counts them', async () => {
+    const target = await startFnRun(fns.path('seen.mjs'));
+    const subject = unique();
+    const port = await freePort();
+    const d = startCli(['trigger', 'nats', '--target', target.base, '--nats', subject, '--port', String(port), '--host', '127.0.0.1']);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitForStatus(`${base}/readyz`, 200, 'the dispatcher to be ready', 60_000);
+      const nc = await connect({ servers: 'nats://127.0.0.1:4222' }).catch((err: Error) => {
+        throw new Error(`no NATS server at 127.0.0.1:4222 (${err.message}): run bash test/infra/nats.sh (npm test does)`);
+      });
+      const h = headers();
+      h.set('content-type', 'application/json');
+      for (let i = 0; i < 20; i++) nc.publish(subject, JSON.stringify({ i }), { headers: h });
+      await nc.flush();
+      await nc.close();
+      const trigger = `nats:${subject}`;
+      await waitUntil(async () => triggerCount(await (await fetch(`${base}/metrics`)).text(), trigger, 'succeeded') === 20, '20 deliveries counted');
+      const seen = logLines(target.stdout()).filter((l) => l.msg === 'SEEN');
+      expect(seen.map((l) => (l.data as { i: number }).i).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
+      expect(await d.stop()).toBe(0);
+    } finally {
+      await d.stop('SIGKILL');
+      await target.stop();
+    }
+  });
+});
