@@ -291,9 +291,15 @@ export function runArgs(
 
 /** Runs a container to completion (as the kubelet runs an init container); returns its code and logs. */
 export async function runToCompletion(name: string, args: string[], timeoutMs: number): Promise<ContainerExit> {
-  await podman(['run', '--name', name, ...args], timeoutMs).catch(() => undefined);
-  const code = Number((await podman(['inspect', '--format', '{{.State.ExitCode}}', name])).trim());
-  return { code, logs: await logs(name) };
+  // A non-zero exit rejects too; the container's state tells the two apart.
+  let runError: unknown;
+  await podman(['run', '--name', name, ...args], timeoutMs).catch((e: unknown) => (runError = e));
+  const state = await podman(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', name]).catch(() => {
+    throw runError instanceof Error ? runError : new Error(`container ${name} was not created`);
+  });
+  const [status, code] = state.trim().split(' ');
+  if (status !== 'exited') throw new Error(`container ${name} did not finish (${status}): ${String(runError)}`);
+  return { code: Number(code), logs: await logs(name) };
 }
 
 export async function logs(name: string): Promise<string> {
