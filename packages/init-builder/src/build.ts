@@ -71,9 +71,9 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
       'dependencies',
       () => installDependencies(staging, compiled.imports, { cache: options.cache, allowScripts: options.allowScripts, dev: options.dev, env: io.env }),
       (d) =>
-        d.installer === 'none'
+        (d.installer === 'none'
           ? 'none to install'
-          : `${d.installer === 'cache' ? `reused node_modules from the cache (${d.cacheCopy})` : d.installer} (${d.packages} package${d.packages === 1 ? '' : 's'}${d.lockfile ? `, ${d.lockfile}` : ''}${options.dev ? ', with devDependencies' : ', production'}${options.allowScripts ? ', scripts allowed' : ''})`,
+          : `${d.installer === 'cache' ? `reused node_modules from the cache (${d.cacheCopy})` : d.installer} (${d.packages} package${d.packages === 1 ? '' : 's'}${d.lockfile ? `, ${d.lockfile}` : ''}${options.dev ? ', with devDependencies' : ', production'}${options.allowScripts ? ', scripts allowed' : ''})`) + (d.provided ? `; provided ${d.provided.join(', ')}` : ''),
     );
     // Registry credentials are for the install only: they stay out of the runtime's volume.
     const npmrc = join(staging, '.npmrc');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BuildError } from './build-error.js';
 import { copyTree, type CopyMode } from './copy-tree.js';
 import { npmFailure, runNpm } from './npm.js';
+import { PROVIDED_PACKAGES, provideSdk } from './provide-sdk.js';
 
 export interface DependencyOptions {
   cache: string | undefined;
@@ -24,6 +25,8 @@ export interface DependencyResult {
   packages: number;
   /** How node_modules was placed from or into the cache. */
   cacheCopy?: CopyMode;
+  /** Packages fn-build added itself (`@fnkit/sdk@<version>` for a function importing it undeclared). */
+  provided?: string[];
 }
 
 /** node_modules sets kept in the cache (least recently used go first). */
@@ -70,6 +73,14 @@ function parseJson(file: string, name: string, todo: string): unknown {
  */
 export async function installDependencies(dir: string, imports: ReadonlyMap<string, string>, options: DependencyOptions): Promise<DependencyResult> {
   const pkg = readPackageJson(dir);
+  const result = await installPackages(dir, pkg, imports, options);
+  // After npm (which empties node_modules) and after the cache stored npm's result.
+  const provided = provideSdk(dir, imports, declaredPackages(pkg, options.dev));
+  return provided ? { ...result, provided: [provided] } : result;
+}
+
+async function installPackages(dir: string, pkg: PackageJson | undefined, allImports: ReadonlyMap<string, string>, options: DependencyOptions): Promise<DependencyResult> {
+  const imports = new Map([...allImports].filter(([name]) => !PROVIDED_PACKAGES.has(name) || declaredPackages(pkg, options.dev).has(name)));
   if (!pkg) {
     if (imports.size > 0) {
       const [name, file] = imports.entries().next().value as [string, string];
@@ -145,14 +156,7 @@ export function dependencyHash(pkg: PackageJson, lockText: string | undefined, o
 
 /** A package the handler imports must be one npm will install (production builds leave devDependencies out). */
 function checkDeclared(pkg: PackageJson, imports: ReadonlyMap<string, string>, dev: boolean): void {
-  const bundled = pkg.bundleDependencies ?? pkg.bundledDependencies;
-  const declared = new Set([
-    ...Object.keys(pkg.dependencies ?? {}),
-    ...Object.keys(pkg.optionalDependencies ?? {}),
-    ...Object.keys(pkg.peerDependencies ?? {}),
-    ...(dev ? Object.keys(pkg.devDependencies ?? {}) : []),
-    ...(Array.isArray(bundled) ? bundled : []),
-  ]);
+  const declared = declaredPackages(pkg, dev);
   for (const [name, file] of imports) {
     if (declared.has(name) || name === pkg.name) continue;
     if (pkg.devDependencies?.[name] !== undefined) {
@@ -160,6 +164,19 @@ function checkDeclared(pkg: PackageJson, imports: ReadonlyMap<string, string>, d
     }
     throw new BuildError(`${file} imports '${name}', which package.json does not list: add it to "dependencies" (npm install ${name}) and ship the updated package-lock.json`);
   }
+}
+
+/** Packages npm will install for this package.json (production unless `dev`). */
+function declaredPackages(pkg: PackageJson | undefined, dev: boolean): Set<string> {
+  if (!pkg) return new Set();
+  const bundled = pkg.bundleDependencies ?? pkg.bundledDependencies;
+  return new Set([
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.optionalDependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+    ...(dev ? Object.keys(pkg.devDependencies ?? {}) : []),
+    ...(Array.isArray(bundled) ? bundled : []),
+  ]);
 }
 
 /** Puts a copy of node_modules in the cache under its hash; the rename makes the entry appear complete or not at all. */

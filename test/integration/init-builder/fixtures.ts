@@ -71,3 +71,16 @@ export const TS_MS_NESTED: Record<string, string> = {
   'handler.ts': TS_MS['handler.ts']!.replace("'./util.js'", "'./lib/util.js'"),
   'lib/util.ts': TS_MS['util.ts']!,
 };
+
+/** A function written against @fnkit/sdk with no package.json, as the examples are: fn-build provides the SDK. */
+export const SDK_NO_PACKAGE: Record<string, string> = {
+  'greet.ts': [
+    "import { defineFunction, NotFoundError } from '@fnkit/sdk';",
+    '',
+    'export default defineFunction<{ name?: string }>(async (event) => {',
+    "  if (event.data?.name === 'nobody') throw new NotFoundError('no such person');",
+    "  return { hello: event.data?.name ?? 'world' };",
+    '});',
+    '',
+  ].join('\n'),
+};

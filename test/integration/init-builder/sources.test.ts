@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFunctionSource } from '../../../packages/runtime-node/src/manifest/function-source.js';
-import { CJS_MS, SINGLE_TS, TS_MS, TS_MS_NESTED, TS_MS_NO_LOCK } from './fixtures.js';
+import { CJS_MS, SDK_NO_PACKAGE, SINGLE_TS, TS_MS, TS_MS_NESTED, TS_MS_NO_LOCK } from './fixtures.js';
 import { readRecord, runFnBuild, scratch, serveTarget, writeFiles, zipArchive, type Served } from './build-helpers.js';
 
 // Each input kind the pod may hand fn-build, built for real (npm registry, esbuild), then served by the
@@ -180,6 +180,25 @@ describe('fn-build sources', () => {
     expect(opted.stderr).toMatch(/with devDependencies, scripts allowed/);
     expect(existsSync(join(target, 'node_modules/is-number'))).toBe(true);
     expect(readFileSync(join(target, 'postinstall-ran.txt'), 'utf8')).toBe('yes');
+  });
+
+  it('provides @fnkit/sdk to a function that imports it without a package.json', async () => {
+    const target = work.path('sdk-out');
+    const run = await runFnBuild(['--source', writeFiles(work.path('sdk-src'), SDK_NO_PACKAGE), '--target', target]);
+    expect(run.stderr).toContain('[fn-build] ready:');
+    expect(run.code).toBe(0);
+    const record = readRecord(target);
+    expect(record.dependencies).toMatchObject({ installer: 'none', provided: ['@fnkit/sdk@0.1.0'] });
+    expect(record.handler).toMatchObject({ module: 'greet', file: 'greet.mjs', export: 'default' });
+
+    const fn = await serve(target, 'greet');
+    const post = (name: string) => fetch(`${fn.base}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    const ok = await post('Ada');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ hello: 'Ada' });
+    const missing = await post('nobody');
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: string }).error).toBe('no such person');
   });
 
   it('rebuilds over its own earlier output, replacing it', async () => {
