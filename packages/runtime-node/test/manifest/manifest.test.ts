@@ -172,6 +172,14 @@ describe('fn-run manifest: the function', () => {
     expect(pod.containers[0].volumeMounts.map((m: Obj) => m.name)).not.toContain('npmrc');
   });
 
+  it('quotes strings a YAML 1.1 reader such as kubectl would take for booleans or numbers', () => {
+    const r = run([dir, '--env', 'FLAG=on', '--env', 'ANSWER=yes', '--env', 'AT=12:30', '--env', 'MODE=0755']);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.out, { version: '1.1' }).map((d) => d.toJS() as Obj);
+    expect(env(find(docs, 'Deployment', 'greeter').spec.template.spec.containers[0])).toMatchObject({ FLAG: 'on', ANSWER: 'yes', AT: '12:30', MODE: '0755' });
+    validateObjects(docs);
+  });
+
   it('prints YAML documents by default, the same objects as the JSON List, with no anchors', () => {
     const yaml = run([dir, '--namespace', 'fns']);
     expect(yaml.code).toBe(0);
