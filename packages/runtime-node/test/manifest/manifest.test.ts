@@ -181,12 +181,19 @@ describe('fn-run manifest: the function', () => {
   });
 
   it('prints YAML documents by default, the same objects as the JSON List, with no anchors', () => {
-    const yaml = run([dir, '--namespace', 'fns']);
-    expect(yaml.code).toBe(0);
-    expect(yaml.out).not.toMatch(/[&*]a\d/);
-    const docs = parseAllDocuments(yaml.out).map((d) => d.toJS() as Obj);
-    validateObjects(docs);
-    expect(docs).toEqual(manifest([dir, '--namespace', 'fns']));
+    const tricky = fnDir({
+      'handler.js': 'module.exports = () => 1;\n',
+      'notes.txt': '---\n...\n\tindented with a tab  \r\nkey: value # not yaml\n  trailing spaces   \n\n\n',
+      'no-newline.txt': '"quoted" \'single\' {brace} [list] *star &amp',
+    });
+    for (const d of [dir, tricky]) {
+      const yaml = run([d, '--namespace', 'fns', '--name', 'rt']);
+      expect(yaml.code).toBe(0);
+      expect(yaml.out).not.toMatch(/[&*]a\d/);
+      const docs = parseAllDocuments(yaml.out, { version: '1.1' }).map((doc) => doc.toJS() as Obj);
+      validateObjects(docs);
+      expect(docs).toEqual(manifest([d, '--namespace', 'fns', '--name', 'rt']));
+    }
   });
 });
 
