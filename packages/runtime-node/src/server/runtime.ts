@@ -230,6 +230,8 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
     try {
       await startTriggers(adapters);
     } catch (error) {
+      // A signal during start-up: the drain already under way decides the exit code.
+      if (draining) return { closed, address, shutdown: () => shutdown() };
       // startTriggers has stopped the adapters already started.
       const message = error instanceof Error ? error.message : String(error);
       health.state = 'draining';
