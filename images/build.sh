@@ -10,12 +10,13 @@
 # have not changed since it was built is kept as it is, so running this again is quick. A workspace
 # that has not been built yet is built first.
 #
-# usage: images/build.sh [--local-base] [--base <image>] [--only runtime|init-builder] [--force]
+# usage: images/build.sh [--local-base] [--base <image>] [--only runtime|init-builder] [--force|--check]
 #   --local-base      assemble the base image from this machine's node (images/base/build-base.sh),
 #                     for machines that cannot pull from a registry
 #   --base <image>    base image (default: node:20-bookworm-slim, or $FNKIT_BASE_IMAGE)
 #   --only <image>    build one image
 #   --force           rebuild even when nothing changed
+#   --check           build nothing; exit 1 naming each image that is missing or older than its inputs
 #   CONTAINER_ENGINE  podman (default) or docker
 set -euo pipefail
 
@@ -30,12 +31,14 @@ base="${FNKIT_BASE_IMAGE:-node:20-bookworm-slim}"
 local_base=0
 only=""
 force=0
+check=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --local-base) local_base=1 ;;
     --base) base="${2:?--base needs an image}"; shift ;;
     --only) only="${2:?--only needs runtime or init-builder}"; shift ;;
     --force) force=1 ;;
+    --check) check=1 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "images/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -52,7 +55,9 @@ mkdir -p "$here/.stage"
 exec 9>"$here/.stage/.lock"
 flock 9
 
-if [ "$local_base" = 1 ]; then
+if [ "$local_base" = 1 ] && [ "$check" = 1 ]; then
+  base="$(bash "$here/base/build-base.sh" --print-tag)"
+elif [ "$local_base" = 1 ]; then
   base="$(bash "$here/base/build-base.sh")"
 fi
 base_id="$("$engine" image inspect --format '{{.Id}}' "$base" 2>/dev/null || echo "$base")"
@@ -100,7 +105,7 @@ build_image() {
   local name="$1" dockerfile="$2" tag="$3"; shift 3
   local stage="$here/.stage/$name"
   for ws in "$@"; do
-    if [ ! -f "$repo/packages/$ws/dist/cli.js" ] && [ ! -f "$repo/packages/$ws/dist/index.js" ]; then
+    if [ "$check" = 0 ] && [ ! -f "$repo/packages/$ws/dist/cli.js" ] && [ ! -f "$repo/packages/$ws/dist/index.js" ]; then
       echo "images: packages/$ws is not built; building it" >&2
       (cd "$repo" && npm run build -w "packages/$ws" >&2)
     fi
@@ -112,6 +117,11 @@ build_image() {
     echo "images: $tag is up to date" >&2
     return
   fi
+  if [ "$check" = 1 ]; then
+    if [ -z "$existing" ]; then echo "images: $tag is missing" >&2; else echo "images: $tag is older than its inputs" >&2; fi
+    stale=1
+    return
+  fi
   echo "images: staging $name" >&2
   stage "$stage" "$@"
   echo "images: building $tag from $base" >&2
@@ -120,6 +130,7 @@ build_image() {
     --label "dev.fnkit.fingerprint=$fp" -t "$tag" "$stage" >&2
 }
 
+stale=0
 runtime_tag="localhost/fnkit/runtime-node:$(version_of runtime-node)"
 builder_tag="localhost/fnkit/init-builder:$(version_of init-builder)"
 if [ -z "$only" ] || [ "$only" = runtime ]; then
@@ -127,6 +138,11 @@ if [ -z "$only" ] || [ "$only" = runtime ]; then
 fi
 if [ -z "$only" ] || [ "$only" = init-builder ]; then
   build_image init-builder "$here/init-builder/Dockerfile" "$builder_tag" init-builder
+fi
+
+if [ "$check" = 1 ]; then
+  [ "$stale" = 0 ] || echo "images: run \`npm run build && bash test/infra/podman.sh\` (or images/build.sh) to build them" >&2
+  exit "$stale"
 fi
 
 # Earlier builds of these images, now untagged.

@@ -7,20 +7,27 @@
 # /bin/sh and /usr/bin/env (npm's bin shims and lifecycle scripts need them), /etc/passwd and /etc/group
 # basics, and a world-writable /tmp. Prints the image tag on stdout; everything else goes to stderr.
 #
-# usage: images/base/build-base.sh [--force]
+# usage: images/base/build-base.sh [--force | --print-tag]
 #   FNKIT_BASE_TAG   tag to create (default: localhost/fnkit/node-base:<node version>)
 #   CONTAINER_ENGINE podman (default) or docker
 set -euo pipefail
 
 engine="${CONTAINER_ENGINE:-podman}"
 force=0
-[ "${1:-}" = "--force" ] && force=1
+print_tag=0
+case "${1:-}" in
+  --force) force=1 ;;
+  --print-tag) print_tag=1 ;;
+  "") ;;
+  *) echo "images/base/build-base.sh: unknown argument '$1' (--force or --print-tag)" >&2; exit 2 ;;
+esac
 
 node_bin="$(readlink -f "$(command -v node)")"
 node_version="$("$node_bin" -p 'process.versions.node')"
 npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
 tag="${FNKIT_BASE_TAG:-localhost/fnkit/node-base:${node_version}}"
 here="$(cd "$(dirname "$0")" && pwd)"
+if [ "$print_tag" = 1 ]; then echo "$tag"; exit 0; fi
 
 # The image records what it was made from; a different node, npm or script makes it stale.
 npm_version="$(node -p "require('$npm_dir/package.json').version")"
