@@ -11,6 +11,7 @@ import {
   FUNCTION_PORT,
   functionPodSpec,
   functionVolumes,
+  pullSecrets,
   runtimeContainer,
   SERVICE_PORT_NAME,
   sourceConfigMapName,
@@ -106,6 +107,7 @@ export function knativeService(options: ManifestOptions): IKnativeService {
           enableServiceLinks: false,
           // Knative's request deadline: a little over fn-run's, so the function's 408 is what callers see.
           timeoutSeconds: Math.ceil(options.timeoutMs / 1000) + 5,
+          ...pullSecrets(options),
           initContainers: [builderContainer(options)],
           containers: [withoutProbePorts(runtimeContainer(options, true))],
           volumes: functionVolumes(options),

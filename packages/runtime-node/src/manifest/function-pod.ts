@@ -167,6 +167,11 @@ export function functionVolumes(options: ManifestOptions): IVolume[] {
   return volumes;
 }
 
+/** `imagePullSecrets` for every pod spec, when given. */
+export function pullSecrets(options: ManifestOptions): Pick<IPodSpec, 'imagePullSecrets'> {
+  return options.imagePullSecrets.length > 0 ? { imagePullSecrets: options.imagePullSecrets.map((name) => ({ name })) } : {};
+}
+
 /** The function's pod spec (Deployment). */
 export function functionPodSpec(options: ManifestOptions): IPodSpec {
   return {
@@ -174,6 +179,7 @@ export function functionPodSpec(options: ManifestOptions): IPodSpec {
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     terminationGracePeriodSeconds: graceSeconds(options),
+    ...pullSecrets(options),
     initContainers: [builderContainer(options)],
     containers: [runtimeContainer(options, false)],
     volumes: functionVolumes(options),

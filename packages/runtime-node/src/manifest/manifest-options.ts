@@ -19,6 +19,7 @@ export const MANIFEST_SETTINGS: readonly SettingSpec[] = [
   { key: 'runtimeImage', flag: 'runtime-image', type: 'string', default: DEFAULT_RUNTIME_IMAGE, description: 'image of the function container and trigger dispatchers' },
   { key: 'builderImage', flag: 'builder-image', type: 'string', default: DEFAULT_BUILDER_IMAGE, description: 'image of the init container (fn-build)' },
   { key: 'imagePullPolicy', flag: 'image-pull-policy', type: 'enum', values: ['Always', 'IfNotPresent', 'Never'], description: 'pull policy of every container (default: Kubernetes decides)' },
+  { key: 'imagePullSecret', flag: 'image-pull-secret', type: 'list', default: [], description: 'Secret with registry credentials for the images (repeatable)' },
   { key: 'replicas', flag: 'replicas', type: 'int', min: 0, default: 1, description: 'function replicas (left to KEDA with --keda)' },
   { key: 'memory', flag: 'memory', type: 'string', default: '256Mi', description: 'memory limit; sets FUNC_MEMORY_LIMIT and the V8 heap (75%)' },
   { key: 'cpu', flag: 'cpu', type: 'string', description: 'CPU limit, e.g. 500m (default: none, so the function is never throttled)' },
@@ -66,6 +67,7 @@ export interface ManifestOptions {
   runtimeImage: string;
   builderImage: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  imagePullSecrets: string[];
   replicas: number;
   resources: Resources;
   shutdownGraceMs: number;
@@ -191,6 +193,7 @@ export function readManifestOptions(argv: string[], cwd: string): ManifestOption
     runtimeImage: image(v.runtimeImage as string, '--runtime-image'),
     builderImage: image(v.builderImage as string, '--builder-image'),
     imagePullPolicy: v.imagePullPolicy as ManifestOptions['imagePullPolicy'],
+    imagePullSecrets: (v.imagePullSecret as string[]).map((n) => secretName(n, '--image-pull-secret')!),
     replicas: v.replicas as number,
     resources: { limitsMemory: v.memory as string, limitsCpu, requestsMemory, requestsCpu, memoryLimitBytes },
     shutdownGraceMs: (v.shutdownGrace as number | undefined) ?? 10_000,

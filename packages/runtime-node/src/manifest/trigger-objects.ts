@@ -5,7 +5,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { CronPattern } from 'croner';
 import { ConfigError } from '../config/settings.js';
 import type { CronSchedule } from '../triggers/cron/cron-settings.js';
-import { CONTAINER_PORT_NAME, containerSecurityContext, FUNCTION_PORT, VOLUMES } from './function-pod.js';
+import { CONTAINER_PORT_NAME, containerSecurityContext, FUNCTION_PORT, pullSecrets, VOLUMES } from './function-pod.js';
 import { triggerLabels, triggerSelector } from './labels.js';
 import type { ManifestOptions } from './manifest-options.js';
 import { heapMiB } from './quantity.js';
@@ -65,6 +65,7 @@ function triggerPodSpec(options: ManifestOptions, container: IContainer, restart
     ...(restartPolicy ? { restartPolicy } : {}),
     // fn-run's default shutdown grace (10s) plus a margin: in-flight deliveries finish and commit.
     terminationGracePeriodSeconds: 30,
+    ...pullSecrets(options),
     containers: [container],
     volumes: [{ name: VOLUMES.tmp, emptyDir: {} }],
   };

@@ -96,6 +96,19 @@ describe('fn-run manifest: triggers', () => {
     for (const name of ['orders', 'orders-kafka', 'orders-nats']) expect(find(objects, 'Deployment', name).spec.replicas).toBeUndefined();
   });
 
+  it('gives every pod the --image-pull-secret Secrets and the --image-pull-policy', () => {
+    const objects = fx.objects([dir, '--image-pull-secret', 'regcred', '--image-pull-policy', 'Always', '--cron', '@daily', '--nats', 'a', '--nats-url', 'nats://n:4222']);
+    const pods = [find(objects, 'Deployment', 'orders'), find(objects, 'Deployment', 'orders-nats'), find(objects, 'CronJob', 'orders-cron')].map((o) =>
+      o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec,
+    );
+    for (const pod of pods) {
+      expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) expect(c.imagePullPolicy).toBe('Always');
+    }
+    const ksvc = fx.objects([dir, '--knative', '--image-pull-secret', 'regcred'])[1]!;
+    expect(ksvc.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+  });
+
   it('with --knative, makes a Knative Service instead of the Deployment and Service, and triggers target it on port 80', () => {
     const objects = fx.objects([dir, '--knative', '--cron', '@hourly', '--timeout', '60']);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['v1 ConfigMap', 'serving.knative.dev/v1 Service', 'batch/v1 CronJob']);
