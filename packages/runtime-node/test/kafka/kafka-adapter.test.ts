@@ -20,7 +20,12 @@ class FakeConsumer implements KafkaConsumerClient {
   resumed: string[] = [];
   failCommits = false;
   stopped = false;
+  static failStarts = 0;
   async start(events: ConsumerEvents) {
+    if (FakeConsumer.failStarts > 0) {
+      FakeConsumer.failStarts--;
+      throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
+    }
     this.events = events;
     events.onAssignment([{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]);
     events.onConnection('up');
@@ -104,9 +109,15 @@ afterEach(async () => {
 });
 
 async function harness(invoke: (event: FnEvent) => Promise<Outcome> | Outcome, overrides: Partial<KafkaConfig> = {}): Promise<Harness> {
-  const consumer = new FakeConsumer();
+  let consumer = new FakeConsumer();
   const producer = new FakeProducer();
-  const client: KafkaClient = { consumer: () => consumer, producer: () => producer };
+  const client: KafkaClient = {
+    consumer: () => {
+      consumer = new FakeConsumer();
+      return consumer;
+    },
+    producer: () => producer,
+  };
   const registry = new Registry();
   const seen: Harness['seen'] = [];
   const shutdown = new AbortController();
@@ -126,7 +137,16 @@ async function harness(invoke: (event: FnEvent) => Promise<Outcome> | Outcome, o
   const adapter = new KafkaAdapter({ ...config, ...overrides }, env, client, { commitIntervalMs: 60_000 });
   running.push(adapter);
   await adapter.start();
-  return { adapter, consumer, producer, seen, registry, shutdown };
+  return {
+    adapter,
+    get consumer() {
+      return consumer;
+    },
+    producer,
+    seen,
+    registry,
+    shutdown,
+  };
 }
 
 async function until(check: () => boolean, what: string): Promise<void> {
@@ -294,5 +314,22 @@ describe('KafkaAdapter', () => {
     expect(text).toContain('fnkit_trigger_messages_total{trigger="kafka:t",event="succeeded"} 2');
     expect(text).toContain('fnkit_trigger_messages_total{trigger="kafka:t",event="dead_lettered"} 1');
     expect(text).toContain('fnkit_trigger_lag{trigger="kafka:t",partition="0"} 7');
+  });
+
+  it('a broker that cannot be reached at start is not an error: the adapter tries again and becomes ready', async () => {
+    FakeConsumer.failStarts = 1;
+    const h = await harness(() => ok());
+    await until(() => h.adapter.isReady(), 'connected on the second attempt (after about a second)');
+    h.consumer.events.onBatch(batch(0, 0, 2));
+    await until(() => h.seen.length === 2, 'handled after connecting');
+  });
+
+  it('the shutdown signal stops the adapter', async () => {
+    const h = await harness(() => ok());
+    h.consumer.events.onBatch(batch(0, 0, 2));
+    await until(() => h.seen.length === 2, 'handled');
+    h.shutdown.abort();
+    await until(() => h.consumer.stopped, 'stopped');
+    expect(h.consumer.committed(0)).toBe('2');
   });
 });

@@ -127,6 +127,12 @@ export class KafkaAdapter implements TriggerAdapter {
           this.connected = state === 'up';
         },
       });
+      if (this.stopAbort.signal.aborted) {
+        // stop() came while connecting and did not wait for it: leave at once.
+        await this.consumer.stop().catch(() => undefined);
+        await this.producer.disconnect().catch(() => undefined);
+        return true;
+      }
       this.running = true;
       log.info({ trigger: this.name, group: this.config.groupId, brokers: this.config.brokers, deadLetter: this.config.deadLetter }, 'kafka trigger started');
       return true;
@@ -172,7 +178,10 @@ export class KafkaAdapter implements TriggerAdapter {
   private async shutdown(): Promise<void> {
     if (this.commitTimer) clearInterval(this.commitTimer);
     this.stopAbort.abort();
-    await this.connecting;
+    // A connection attempt in progress (kafkajs may retry for a while) is not waited for long: it leaves by itself once done.
+    const waited = new AbortController();
+    await Promise.race([this.connecting, sleep(2000, waited.signal)]);
+    waited.abort();
     const states = [...this.partitions.values()];
     if (this.running && states.length > 0) {
       try {
