@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BuildError } from './build-error.js';
-import { verifyHandler } from './check/verify-handler.js';
+import { startHandlerCheck, type HandlerCheck } from './check/verify-handler.js';
 import { compileHandler, type CompileResult } from './compile.js';
 import { installDependencies, readPackageJson, type DependencyResult } from './dependencies.js';
 import { findHandlerModule, type HandlerModule } from './handler-module.js';
@@ -43,7 +43,12 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
     throw new BuildError(`source ${options.source} lies inside the target ${options.target}, which fn-build empties first: keep them apart`);
   }
 
-  const staging = await progress.step('prepare', () => claimTarget(target, entriesToKeep(target, options.cache && realOrSelf(options.cache))), () => `target ${options.target}`);
+  const { staging, removed } = await progress.step(
+    'prepare',
+    () => claimTarget(target, entriesToKeep(target, options.cache && realOrSelf(options.cache))),
+    () => `target ${options.target}`,
+  );
+  let check: HandlerCheck | undefined;
   try {
     const src = await progress.step(
       'source',
@@ -51,6 +56,8 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
       (s) => `${s.kind} ${options.source} (${s.files} file${s.files === 1 ? '' : 's'}${s.unwrapped ? `, unwrapped ${s.unwrapped}/` : ''}; ${s.checksum}${options.checksum ? ', checksum matches' : ''})`,
     );
 
+    // Node starts for the load check while the build goes on; it imports the module when asked.
+    check = startHandlerCheck();
     let handler!: HandlerModule;
     let hasPackageJson = false;
     const compiled = await progress.step(
@@ -84,11 +91,18 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
 
     const exportName = await progress.step(
       'check',
-      () => verifyHandler(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson),
+      () => check!.verify(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson),
       (name) => `${compiled.outputFile} loads; export '${name}' is a function`,
     );
 
-    await progress.step('commit', () => moveIntoTarget(staging, target, lastEntries(staging, handler.module)), (n) => `${n} entries moved into ${options.target}`);
+    await progress.step(
+      'commit',
+      async () => {
+        await removed;
+        return moveIntoTarget(staging, target, lastEntries(staging, handler.module));
+      },
+      (n) => `${n} entries moved into ${options.target}`,
+    );
 
     const durationsMs = { ...progress.durations, total: Math.round(performance.now() - started) };
     const record: BuildRecord = {
@@ -105,6 +119,8 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
     progress.info(`ready: ${options.target} (MOD_NAME=${handler.module} FUNC_HANDLER=${exportName}; ${RECORD_FILE} written) in ${durationsMs.total} ms`);
     return record;
   } catch (err) {
+    check?.dispose();
+    await removed;
     abandonStaging(staging);
     throw err;
   }

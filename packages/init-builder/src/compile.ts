@@ -16,8 +16,23 @@ export interface CompileResult {
   scanWarning?: string;
 }
 
-/** When the bundle needs `require` (a CommonJS file imported from ESM), give the ES module one. */
-const REQUIRE_BANNER = "import { createRequire as __fnkitCreateRequire } from 'node:module'; const require = __fnkitCreateRequire(import.meta.url);";
+/**
+ * CommonJS names an ES module lacks, defined at the top of the output when the bundle uses them and does
+ * not declare them itself (tsx runs a `.ts` file of a non-module package as CommonJS, where they exist).
+ */
+const SHIMS: { uses: RegExp; declares: RegExp; code: string }[] = [
+  {
+    // esbuild's __require helper calls `require` when one exists (a CommonJS file imported from ESM).
+    uses: /Dynamic require of "|\brequire\(/,
+    declares: /(?:const|let|var|function)\s+require\b/,
+    code: "import { createRequire as __fnkitCreateRequire } from 'node:module'; const require = __fnkitCreateRequire(import.meta.url);",
+  },
+  {
+    uses: /\b__filename\b|\b__dirname\b/,
+    declares: /(?:const|let|var|function)\s+__(?:file|dir)name\b/,
+    code: "import { fileURLToPath as __fnkitFileURLToPath } from 'node:url'; const __filename = __fnkitFileURLToPath(import.meta.url); const __dirname = __fnkitFileURLToPath(new URL('.', import.meta.url)).replace(/\\/$/, '');",
+  },
+];
 
 /**
  * TypeScript: bundles the handler's own files (packages stay imports, resolved from node_modules at run
@@ -54,9 +69,8 @@ export async function compileHandler(dir: string, handler: HandlerModule): Promi
   try {
     result = await esbuild.build(options);
     const main = result.outputFiles!.find((f) => f.path.endsWith(outputFile));
-    if (!cjs && main && main.text.includes('Dynamic require of "')) {
-      result = await esbuild.build({ ...options, banner: { js: REQUIRE_BANNER } });
-    }
+    const shims = cjs || !main ? [] : SHIMS.filter((shim) => shim.uses.test(main.text) && !shim.declares.test(main.text));
+    if (shims.length > 0) result = await esbuild.build({ ...options, banner: { js: shims.map((shim) => shim.code).join('\n') } });
   } catch (err) {
     throw new BuildError(`cannot compile ${handler.sourceFile}: ${describeFailure(err, dir)}; fix the source and rebuild`);
   }

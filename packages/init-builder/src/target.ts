@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { BuildError } from './build-error.js';
 
@@ -7,6 +8,7 @@ export const RECORD_FILE = '.fnkit-build.json';
 /** Present while a build owns the target and has not finished (a failed build leaves it, and nothing else). */
 export const BUILDING_FILE = '.fnkit-building';
 const STAGING_PREFIX = '.fnkit-staging-';
+const TRASH_PREFIX = '.fnkit-trash-';
 const KEEP = new Set(['lost+found', BUILDING_FILE]);
 
 /**
@@ -14,9 +16,9 @@ const KEEP = new Set(['lost+found', BUILDING_FILE]);
  * directory or one an earlier fn-build wrote to (its record or its in-progress marker) is accepted, so a
  * mistaken --target never wipes someone's files. Returns a fresh staging directory inside the target:
  * the same filesystem, so the final moves are renames, and invisible to fn-run (which looks for
- * <MOD_NAME>.js at the top level).
+ * <MOD_NAME>.js at the top level). `removed` settles once the previous build's files are deleted.
  */
-export function claimTarget(target: string, keep: ReadonlySet<string>): string {
+export function claimTarget(target: string, keep: ReadonlySet<string>): { staging: string; removed: Promise<void> } {
   try {
     mkdirSync(target, { recursive: true });
   } catch (err) {
@@ -31,10 +33,17 @@ export function claimTarget(target: string, keep: ReadonlySet<string>): string {
   }
   try {
     writeFileSync(join(target, BUILDING_FILE), `${JSON.stringify({ pid: process.pid, started: new Date().toISOString() })}\n`);
-    // First the record, so from here on the target never looks complete; then everything else.
+    // First the record, so from here on the target never looks complete; then the old entries, moved
+    // (renames: instant) into a trash directory that is deleted while the build goes on.
     rmSync(join(target, RECORD_FILE), { force: true });
-    for (const e of entries) if (!KEEP.has(e) && !keep.has(e) && e !== RECORD_FILE) rmSync(join(target, e), { recursive: true, force: true });
-    return mkdtempSync(join(target, STAGING_PREFIX));
+    const old = entries.filter((e) => !KEEP.has(e) && !keep.has(e) && e !== RECORD_FILE);
+    let removed: Promise<void> = Promise.resolve();
+    if (old.length > 0) {
+      const trash = mkdtempSync(join(target, TRASH_PREFIX));
+      for (const e of old) renameSync(join(target, e), join(trash, e));
+      removed = rm(trash, { recursive: true, force: true }).catch(() => undefined);
+    }
+    return { staging: mkdtempSync(join(target, STAGING_PREFIX)), removed };
   } catch (err) {
     if (err instanceof BuildError) throw err;
     throw new BuildError(`cannot write to the target directory ${target} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): it must be writable by this user`);

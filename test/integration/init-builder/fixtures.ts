@@ -84,3 +84,21 @@ export const SDK_NO_PACKAGE: Record<string, string> = {
     '',
   ].join('\n'),
 };
+
+/** TypeScript written the CommonJS way (as tsx runs it in a package without "type": "module"). */
+export const TS_COMMONJS_NAMES: Record<string, string> = {
+  'handler.ts': [
+    "import { readFileSync } from 'node:fs';",
+    "import { join } from 'node:path';",
+    '',
+    "const greeting = readFileSync(join(__dirname, 'greeting.txt'), 'utf8').trim();",
+    "const legacy = require('./legacy.cjs') as { shout(s: string): string; host: string };",
+    '',
+    'export function handler(): { text: string; file: string; host: boolean } {',
+    "  return { text: legacy.shout(greeting), file: __filename.split('/').pop()!, host: legacy.host.length > 0 };",
+    '}',
+    '',
+  ].join('\n'),
+  'legacy.cjs': "const os = require('node:os');\nexports.shout = (s) => s.toUpperCase();\nexports.host = os.hostname();\n",
+  'greeting.txt': 'hello from a file\n',
+};

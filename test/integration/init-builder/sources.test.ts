@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFunctionSource } from '../../../packages/runtime-node/src/manifest/function-source.js';
-import { CJS_MS, SDK_NO_PACKAGE, SINGLE_TS, TS_MS, TS_MS_NESTED, TS_MS_NO_LOCK } from './fixtures.js';
+import { CJS_MS, SDK_NO_PACKAGE, SINGLE_TS, TS_COMMONJS_NAMES, TS_MS, TS_MS_NESTED, TS_MS_NO_LOCK } from './fixtures.js';
 import { readRecord, runFnBuild, scratch, serveTarget, writeFiles, zipArchive, type Served } from './build-helpers.js';
 
 // Each input kind the pod may hand fn-build, built for real (npm registry, esbuild), then served by the
@@ -199,6 +199,15 @@ describe('fn-build sources', () => {
     const missing = await post('nobody');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: string }).error).toBe('no such person');
+  });
+
+  it('gives a TypeScript handler the CommonJS names it uses (__dirname, __filename, require) in its ES module', async () => {
+    const target = work.path('cjsnames-out');
+    const run = await runFnBuild(['--source', writeFiles(work.path('cjsnames-src'), TS_COMMONJS_NAMES), '--target', target]);
+    expect(run.stderr).toContain('[fn-build] ready:');
+    expect(run.code).toBe(0);
+    const fn = await serve(target, 'handler');
+    expect(await (await fetch(`${fn.base}/`)).json()).toEqual({ text: 'HELLO FROM A FILE', file: 'handler.mjs', host: true });
   });
 
   it('rebuilds over its own earlier output, replacing it', async () => {

@@ -7,27 +7,50 @@ import type { CheckReport } from './pick-export.js';
 const REPORT_PREFIX = 'FNKIT-CHECK ';
 const CHECK_TIMEOUT_MS = 60_000;
 
+export interface HandlerCheck {
+  /**
+   * Loads the built handler in the child (as fn-run will) and checks the export is a function. `display`
+   * is the file name used in messages (relative to the build). Returns the export fn-run will call.
+   */
+  verify(file: string, display: string, exportName: string | undefined, hasPackageJson: boolean): Promise<string>;
+  /** Stops the child when the build fails before the check. */
+  dispose(): void;
+}
+
 /**
- * Loads the built handler in a fresh Node process (as fn-run will) and checks the export is a function.
- * `display` is the file name used in messages (relative to the build). Returns the export fn-run will call.
+ * Starts the checking Node process now (its start-up overlaps the build); it imports the module only when
+ * `verify` sends the path. `NODE_PATH` is cleared: only the build's own node_modules may satisfy imports.
  */
-export async function verifyHandler(file: string, display: string, exportName: string | undefined, hasPackageJson: boolean): Promise<string> {
+export function startHandlerCheck(): HandlerCheck {
   const script = fileURLToPath(new URL('./check-handler.js', import.meta.url));
   const env: NodeJS.ProcessEnv = { ...process.env, FNKIT_BUILD_CHECK: '1' };
-  delete env.NODE_PATH; // only the build's own node_modules may satisfy the handler's imports
-  const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, [script, file, exportName ?? ''], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHECK_TIMEOUT_MS);
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      resolve({ stdout: out, stderr: err, code: c });
-    });
+  delete env.NODE_PATH;
+  const child = spawn(process.execPath, [script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => undefined); // a child that died early is reported by verify
+  const closed = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('close', (code) => resolve({ code }));
   });
+  return {
+    async verify(file, display, exportName, hasPackageJson) {
+      child.stdin.end(`${JSON.stringify({ file, exportName: exportName ?? '' })}\n`);
+      const timer = setTimeout(() => child.kill('SIGKILL'), CHECK_TIMEOUT_MS);
+      const { code, error } = await closed;
+      clearTimeout(timer);
+      if (error) throw new BuildError(`cannot start node for the handler check (${error.message})`);
+      return interpret(stdout, stderr, code, display, hasPackageJson);
+    },
+    dispose() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function interpret(stdout: string, stderr: string, code: number | null, display: string, hasPackageJson: boolean): string {
   const line = stdout.split('\n').reverse().find((l) => l.startsWith(REPORT_PREFIX));
   if (!line) {
     const why = stderr.split('\n').find((l) => /Error|error/.test(l))?.trim() ?? `exit ${code ?? 'by signal (timed out after 60 s?)'}`;
