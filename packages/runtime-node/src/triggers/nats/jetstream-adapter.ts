@@ -60,6 +60,16 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private deadLetters: DeadLetterPublisher | undefined;
   private fetching = false;
   private wake: (() => void) | undefined;
+  /**
+   * Acks and counts gathered during one turn of the event loop and sent together (setImmediate): the
+   * NATS client writes to the socket once per microtask checkpoint, so acks sent one by one from
+   * handlers finishing at different moments cost one socket write each.
+   */
+  private acks: JsMsg[] = [];
+  private received = 0;
+  private succeeded = 0;
+  private lag = -1;
+  private flushScheduled = false;
 
   constructor(
     private readonly subject: string,
@@ -104,9 +114,29 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
     this.wake?.();
     await this.loop;
     await this.slots.idle();
-
+    this.flush();
     clearInterval(this.workingTimer);
   }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const acks = this.acks;
+    this.acks = [];
+    for (const m of acks) m.ack();
+    const { metrics } = this.env;
+    if (this.received > 0) metrics.count(this.name, 'received', this.received);
+    if (this.succeeded > 0) metrics.count(this.name, 'succeeded', this.succeeded);
+    if (this.lag >= 0) metrics.setLag(this.name, this.lag);
+    this.received = 0;
+    this.succeeded = 0;
+    this.lag = -1;
+  };
 
   // ------------------------------------------------------------------------------------ set-up
 
@@ -204,12 +234,17 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
           this.handle(m).then(
             () => this.slots.release(),
             (err: unknown) => {
+              // A bug, not a handler failure (those are outcomes): leave no message unsettled.
+              m.nak(this.js.retryMaxDelayMs);
               this.slots.release();
-              this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed');
+              this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed; redelivering later');
             },
           );
         }
-        if (used === 0) this.env.metrics.setLag(this.name, 0);
+        if (used === 0) {
+          this.lag = 0;
+          this.scheduleFlush();
+        }
         failures = 0;
       } catch (err) {
         this.fetching = false;
@@ -247,8 +282,9 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private async handle(m: JsMsg): Promise<void> {
     const { metrics, log } = this.env;
     const info = m.info;
-    metrics.count(this.name, 'received');
-    metrics.setLag(this.name, info.pending);
+    this.received++;
+    this.lag = info.pending;
+    this.scheduleFlush();
     const headers = headersOf(m.headers);
     const input: NatsMessageInput = {
       subject: m.subject,
@@ -286,8 +322,9 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
       this.working.delete(m);
     }
     if (isSuccess(outcome)) {
-      m.ack();
-      metrics.count(this.name, 'succeeded');
+      this.acks.push(m);
+      this.succeeded++;
+      this.scheduleFlush();
       return;
     }
     const reason = describeFailure(outcome);
