@@ -109,6 +109,26 @@ describe('fn-run manifest: triggers', () => {
     expect(ksvc.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
   });
 
+  it('meets the restricted Pod Security Standard in every pod and container', () => {
+    const objects = fx.objects([
+      dir, '--npmrc-secret', 'npm', '--cron', '@daily', '--cron', 's=*/5 * * * * *',
+      '--nats', 'a', '--nats-url', 'nats://n:4222', '--kafka', 'k', '--kafka-brokers', 'b:9092',
+    ]);
+    const pods = objects.flatMap((o) => (o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template.spec] : o.kind === 'Deployment' ? [o.spec.template.spec] : []));
+    expect(pods).toHaveLength(5);
+    for (const pod of pods) {
+      expect(pod.hostNetwork ?? false).toBe(false);
+      for (const v of pod.volumes) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([expect.stringMatching(/^(configMap|emptyDir|secret)$/)]);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const sc = { ...pod.securityContext, ...c.securityContext };
+        expect(sc).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(sc.runAsUser).not.toBe(0);
+        expect(sc.privileged ?? false).toBe(false);
+        expect(c.ports?.every((p: Obj) => p.hostPort === undefined) ?? true).toBe(true);
+      }
+    }
+  });
+
   it('with --knative, makes a Knative Service instead of the Deployment and Service, and triggers target it on port 80', () => {
     const objects = fx.objects([dir, '--knative', '--cron', '@hourly', '--timeout', '60']);
     expect(objects.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['v1 ConfigMap', 'serving.knative.dev/v1 Service', 'batch/v1 CronJob']);
