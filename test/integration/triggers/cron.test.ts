@@ -66,8 +66,9 @@ describe('fn-run --cron-policy Forbid', () => {
     const run = await startFnRun(fns.path('slow.mjs'), ['--cron', EVERY_SECOND, '--cron-policy', 'Forbid'], { SLOW_MS: '3500' });
     try {
       await waitUntil(async () => triggerCount(await metrics(run), TRIGGER, 'skipped') >= 2, 'two skipped ticks', 40_000);
+      const skippedLine = (l: Record<string, unknown>) => typeof l.msg === 'string' && l.msg.includes('skipped') && l.msg.includes('Forbid');
+      await waitUntil(() => logLines(run.stdout()).some(skippedLine), 'the skip logged');
       const lines = logLines(run.stdout());
-      expect(lines.some((l) => typeof l.msg === 'string' && l.msg.includes('skipped') && l.msg.includes('Forbid'))).toBe(true);
       // Never two at once: every START after the first comes after the previous DONE.
       const seq = lines.filter((l) => l.msg === 'START' || l.msg === 'DONE').map((l) => l.msg);
       for (let i = 1; i < seq.length; i++) expect(seq[i]).not.toBe(seq[i - 1]);

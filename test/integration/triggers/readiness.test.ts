@@ -84,7 +84,9 @@ describe('fn-run trigger nats --target (dispatcher)', () => {
       await nc.close();
       const trigger = `nats:${subject}`;
       await waitUntil(async () => triggerCount(await (await fetch(`${base}/metrics`)).text(), trigger, 'succeeded') === 20, '20 deliveries counted');
-      const seen = logLines(target.stdout()).filter((l) => l.msg === 'SEEN');
+      const seenNow = () => logLines(target.stdout()).filter((l) => l.msg === 'SEEN');
+      await waitUntil(() => seenNow().length >= 20, 'the function to log 20 events (logs are buffered up to 100 ms)');
+      const seen = seenNow();
       expect(seen.map((l) => (l.data as { i: number }).i).sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
       expect(await d.stop()).toBe(0);
     } finally {
