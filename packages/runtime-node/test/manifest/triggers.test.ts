@@ -109,6 +109,12 @@ describe('fn-run manifest: triggers', () => {
     expect(ksvc.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
   });
 
+  it('with --knative and --keda, scales only the dispatchers (Knative scales the function)', () => {
+    const objects = fx.objects([dir, '--knative', '--keda', '--kafka', 'orders', '--kafka-brokers', 'kafka:9092']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/orders-source', 'Service/orders', 'Deployment/orders-kafka', 'ScaledObject/orders-kafka']);
+    expect(dispatchSettings(triggerContainer(find(objects, 'Deployment', 'orders-kafka'))).target).toBe('http://orders.default.svc/');
+  });
+
   it('meets the restricted Pod Security Standard in every pod and container', () => {
     const objects = fx.objects([
       dir, '--npmrc-secret', 'npm', '--cron', '@daily', '--cron', 's=*/5 * * * * *',
