@@ -36,6 +36,8 @@ describe('Kafka trigger settings', () => {
     const c = read(['--kafka', 't'], { KAFKA_ENABLE_SASL: 'true', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: 'p', KAFKA_ENABLE_TLS: 'true', KAFKA_INSECURE: 'true' })!;
     expect(c.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
     expect(c.tls).toEqual({ rejectUnauthorized: false });
+    expect(read(['--kafka', 't', '--kafka-sasl', 'SCRAM-SHA-512'], { FNKIT_KAFKA_USERNAME: 'u', FNKIT_KAFKA_PASSWORD: 'p' })!.sasl?.mechanism).toBe('scram-sha-512');
+    expect(read(['--kafka', 't'], { KAFKA_ENABLE_SASL: 'false' })!.sasl).toBeUndefined();
   });
 
   it('names the bad setting', () => {
@@ -47,6 +49,7 @@ describe('Kafka trigger settings', () => {
     expect(() => read(['--kafka', 't', '--kafka-retries', '-1'])).toThrow(ConfigError);
     expect(() => read(['--kafka', 't', '--kafka-retry-backoff', '10s', '--kafka-retry-max-backoff', '1s'])).toThrow(/--kafka-retry-max-backoff=1000ms is shorter than --kafka-retry-backoff=10000ms/);
     expect(() => read(['--kafka', 't'], { KAFKA_ENABLE_SASL: 'true' })).toThrow(/KAFKA_ENABLE_SASL=plain needs FNKIT_KAFKA_USERNAME/);
+    expect(() => read(['--kafka', 't', '--kafka-sasl', 'gssapi'])).toThrow(/--kafka-sasl="gssapi" is not valid: expected none, plain, scram-sha-256 or scram-sha-512/);
   });
 });
 

@@ -16,21 +16,21 @@ export const KAFKA_SETTINGS: readonly SettingSpec[] = [
   { key: 'kafkaGroup', flag: 'kafka-group', env: ['FNKIT_KAFKA_GROUP'], type: 'string', description: 'consumer group (default: fnkit-<function name>); replicas in one group share the partitions' },
   { key: 'kafkaDeadLetter', flag: 'kafka-dead-letter', env: ['FNKIT_KAFKA_DEAD_LETTER'], type: 'string', description: `topic receiving records that failed for good, with the reason in headers (default: <topic>${KAFKA_DEAD_LETTER_SUFFIX})` },
   { key: 'kafkaRetries', flag: 'kafka-retries', env: ['FNKIT_KAFKA_RETRIES'], type: 'int', min: 0, max: 1000, default: 3, description: 'retries of a retryable failure before the record is dead-lettered' },
-  { key: 'kafkaRetryBackoff', flag: 'kafka-retry-backoff', env: ['FNKIT_KAFKA_RETRY_BACKOFF'], type: 'duration', bareUnit: 'ms', min: 0, default: 500, description: 'delay before the first retry; doubles each retry, with jitter' },
-  { key: 'kafkaRetryMaxBackoff', flag: 'kafka-retry-max-backoff', env: ['FNKIT_KAFKA_RETRY_MAX_BACKOFF'], type: 'duration', bareUnit: 'ms', min: 0, default: 30_000, description: 'longest delay between retries' },
+  { key: 'kafkaRetryBackoff', flag: 'kafka-retry-backoff', env: ['FNKIT_KAFKA_RETRY_BACKOFF'], type: 'duration', bareUnit: 'ms', min: 0, default: 500, description: 'delay before the first retry, e.g. 500ms or 2s (bare numbers: ms); doubles each retry, with jitter' },
+  { key: 'kafkaRetryMaxBackoff', flag: 'kafka-retry-max-backoff', env: ['FNKIT_KAFKA_RETRY_MAX_BACKOFF'], type: 'duration', bareUnit: 'ms', min: 0, default: 30_000, description: 'longest delay between retries (bare numbers: ms)' },
   // Kubeless' kafka-trigger: BACKOFF_INTERVAL was the longest backoff, as a Go duration (e.g. 5s).
   { key: 'kafkaBackoffInterval', env: ['BACKOFF_INTERVAL'], type: 'string', description: 'Kubeless: longest retry backoff (Go duration)', hidden: true },
   { key: 'kafkaPartitionConcurrency', flag: 'kafka-partition-concurrency', env: ['FNKIT_KAFKA_PARTITION_CONCURRENCY'], type: 'int', min: 1, max: 1000, default: 8, description: 'partitions processed at once (records of one partition are always handled in order)' },
-  { key: 'kafkaMaxRecordSize', flag: 'kafka-max-record-size', env: ['FNKIT_KAFKA_MAX_RECORD_SIZE'], type: 'size', min: 1, default: 1_048_576, description: 'largest record value handled; larger records are dead-lettered (bytes, or e.g. 1mb)' },
+  { key: 'kafkaMaxRecordSize', flag: 'kafka-max-record-size', env: ['FNKIT_KAFKA_MAX_RECORD_SIZE'], type: 'size', min: 1, default: 1_048_576, description: 'largest record value handled, e.g. 1mb (bare numbers: bytes); larger records are dead-lettered' },
   { key: 'kafkaFromBeginning', flag: 'kafka-from-beginning', env: ['FNKIT_KAFKA_FROM_BEGINNING'], type: 'boolean', default: false, description: 'a new consumer group starts at the oldest record instead of the newest' },
-  { key: 'kafkaSessionTimeout', flag: 'kafka-session-timeout', env: ['FNKIT_KAFKA_SESSION_TIMEOUT'], type: 'duration', bareUnit: 'ms', min: 6000, max: 300_000, default: 10_000, description: 'time without heartbeats after which the group hands a dead member\'s partitions to the others' },
+  { key: 'kafkaSessionTimeout', flag: 'kafka-session-timeout', env: ['FNKIT_KAFKA_SESSION_TIMEOUT'], type: 'duration', bareUnit: 'ms', min: 6000, max: 300_000, default: 10_000, description: 'time without heartbeats after which the group hands a dead member\'s partitions to the others (bare numbers: ms)' },
   { key: 'kafkaClientId', flag: 'kafka-client-id', env: ['FNKIT_KAFKA_CLIENT_ID'], type: 'string', default: 'fnkit', description: 'Kafka client id' },
   { key: 'kafkaTls', flag: 'kafka-tls', env: ['FNKIT_KAFKA_TLS', 'KAFKA_ENABLE_TLS'], type: 'boolean', default: false, description: 'connect with TLS' },
   { key: 'kafkaCaCerts', env: ['FNKIT_KAFKA_CA_FILE', 'KAFKA_CACERTS'], type: 'string', description: 'TLS: CA certificate file (PEM)', hidden: true },
   { key: 'kafkaCert', env: ['FNKIT_KAFKA_CERT_FILE', 'KAFKA_CERT'], type: 'string', description: 'TLS: client certificate file (PEM)', hidden: true },
   { key: 'kafkaKey', env: ['FNKIT_KAFKA_KEY_FILE', 'KAFKA_KEY'], type: 'string', description: 'TLS: client key file (PEM)', hidden: true },
   { key: 'kafkaInsecure', env: ['FNKIT_KAFKA_TLS_INSECURE', 'KAFKA_INSECURE'], type: 'boolean', default: false, description: 'TLS: skip certificate verification', hidden: true },
-  { key: 'kafkaSasl', flag: 'kafka-sasl', env: ['FNKIT_KAFKA_SASL', 'KAFKA_ENABLE_SASL'], type: 'enum', values: ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'true', 'false'], default: 'none', description: 'SASL mechanism (credentials from FNKIT_KAFKA_USERNAME / FNKIT_KAFKA_PASSWORD)' },
+  { key: 'kafkaSasl', flag: 'kafka-sasl', env: ['FNKIT_KAFKA_SASL', 'KAFKA_ENABLE_SASL'], type: 'string', default: 'none', description: 'SASL mechanism: none, plain, scram-sha-256 or scram-sha-512 (credentials from FNKIT_KAFKA_USERNAME / FNKIT_KAFKA_PASSWORD)' },
   { key: 'kafkaUsername', env: ['FNKIT_KAFKA_USERNAME', 'KAFKA_USERNAME'], type: 'string', description: 'SASL user name', hidden: true },
   { key: 'kafkaPassword', env: ['FNKIT_KAFKA_PASSWORD', 'KAFKA_PASSWORD'], type: 'string', description: 'SASL password', hidden: true },
 ];
@@ -180,9 +180,13 @@ export function readKafkaConfig(values: Record<string, unknown>, sources: Record
     config.tls = tls;
   }
 
-  let mechanism = values.kafkaSasl as string;
+  let mechanism = ((values.kafkaSasl as string | undefined) ?? 'none').trim().toLowerCase();
   if (mechanism === 'true') mechanism = 'plain'; // KAFKA_ENABLE_SASL=true (Kubeless): PLAIN
-  if (mechanism !== 'none' && mechanism !== 'false') {
+  if (mechanism === 'false' || mechanism === '') mechanism = 'none';
+  if (!['none', 'plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism)) {
+    throw new ConfigError(`${origin(sources, 'kafkaSasl')}=${JSON.stringify(values.kafkaSasl)} is not valid: expected none, plain, scram-sha-256 or scram-sha-512`);
+  }
+  if (mechanism !== 'none') {
     const username = values.kafkaUsername as string | undefined;
     const password = values.kafkaPassword as string | undefined;
     if (!username || password === undefined) {
