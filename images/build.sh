@@ -2,6 +2,7 @@
 # Builds the fnkit container images from the built workspaces (`npm run build` first):
 #   localhost/fnkit/runtime-node:<version>   fn-run as the entrypoint
 #   localhost/fnkit/init-builder:<version>   fn-build as the entrypoint (with npm)
+# (another prefix with --prefix)
 # and prints their sizes.
 #
 # Each image's build context is a staging directory (images/.stage/<image>) holding only production
@@ -10,10 +11,13 @@
 # have not changed since it was built is kept as it is, so running this again is quick. A workspace
 # that has not been built yet is built first.
 #
-# usage: images/build.sh [--local-base] [--base <image>] [--only runtime|init-builder] [--force|--check]
+# usage: images/build.sh [--local-base] [--base <image>] [--prefix <repo>] [--only runtime|init-builder]
+#                        [--force | --check]
 #   --local-base      assemble the base image from this machine's node (images/base/build-base.sh),
 #                     for machines that cannot pull from a registry
 #   --base <image>    base image (default: node:20-bookworm-slim, or $FNKIT_BASE_IMAGE)
+#   --prefix <repo>   tag prefix (default: localhost/fnkit, or $FNKIT_IMAGE_PREFIX); e.g. ghcr.io/fnkit
+#                     gives the tags `fn-run manifest` uses by default, ready to push
 #   --only <image>    build one image
 #   --force           rebuild even when nothing changed
 #   --check           build nothing; exit 1 naming each image that is missing or older than its inputs
@@ -28,6 +32,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 engine="${CONTAINER_ENGINE:-podman}"
 base="${FNKIT_BASE_IMAGE:-node:20-bookworm-slim}"
+prefix="${FNKIT_IMAGE_PREFIX:-localhost/fnkit}"
 local_base=0
 only=""
 force=0
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --local-base) local_base=1 ;;
     --base) base="${2:?--base needs an image}"; shift ;;
+    --prefix) prefix="${2:?--prefix needs a repository, e.g. ghcr.io/fnkit}"; prefix="${prefix%/}"; shift ;;
     --only) only="${2:?--only needs runtime or init-builder}"; shift ;;
     --force) force=1 ;;
     --check) check=1 ;;
@@ -131,8 +137,8 @@ build_image() {
 }
 
 stale=0
-runtime_tag="localhost/fnkit/runtime-node:$(version_of runtime-node)"
-builder_tag="localhost/fnkit/init-builder:$(version_of init-builder)"
+runtime_tag="$prefix/runtime-node:$(version_of runtime-node)"
+builder_tag="$prefix/init-builder:$(version_of init-builder)"
 if [ -z "$only" ] || [ "$only" = runtime ]; then
   build_image runtime "$here/runtime/Dockerfile" "$runtime_tag" sdk runtime-node
 fi

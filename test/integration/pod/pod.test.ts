@@ -41,7 +41,7 @@ beforeAll(async () => {
   await requirePodman([RUNTIME_IMAGE, BUILDER_IMAGE]);
   // Images older than the built code would test old code: images/build.sh compares their inputs.
   const base = process.env.FNKIT_BASE_IMAGE ? [] : ['--local-base'];
-  await execp('bash', [join(root, 'images/build.sh'), '--check', ...base], { cwd: root }).catch((e: { stderr?: string }) => {
+  await execp('bash', [join(root, 'images/build.sh'), '--check', '--prefix', 'localhost/fnkit', ...base], { cwd: root }).catch((e: { stderr?: string }) => {
     throw new Error(`the fnkit images are not up to date with the code:\n${e.stderr ?? String(e)}`);
   });
 });
