@@ -36,8 +36,17 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const message = err instanceof BuildError ? err.message : `unexpected failure (a bug in fn-build; please report it): ${err instanceof Error ? err.message : String(err)}`;
-    process.stderr.write(`fn-build: error: ${redact(oneLine(message))}\n`);
+    process.stderr.write(`fn-build: error: ${redact(oneLine(describe(err)))}\n`);
     process.exitCode = 1;
   },
 );
+
+/** A BuildError says what to do itself; a file-system error gets a hint; anything else is a bug. */
+function describe(err: unknown): string {
+  if (err instanceof BuildError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return `${e.message}: check the volumes' permissions (the source readable, the target and cache writable by this user) and free space`;
+  }
+  return `unexpected failure (a bug in fn-build; please report it): ${err instanceof Error ? err.message : String(err)}`;
+}

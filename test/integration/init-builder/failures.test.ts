@@ -155,6 +155,12 @@ describe('fn-build failures', () => {
     expect(errorLine(run)).toMatch(/cannot compile handler\.ts: handler\.ts:2:\d+: /);
   });
 
+  it('a missing source says where it looked and what to do', async () => {
+    const run = await runFnBuild([], { FNKIT_SOURCE: work.path('nowhere'), FNKIT_TARGET: work.path('nowhere-out') });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toBe(`fn-build: error: source ${work.path('nowhere')} does not exist: mount the function's ConfigMap there or give --source <dir|file|.zip|.tgz>`);
+  });
+
   it('a target holding files fn-build did not write is refused and left untouched', async () => {
     const target = writeFiles(work.path('foreign'), { 'notes.txt': 'mine' });
     const run = await runFnBuild(['--source', writeFiles(work.path('foreign-src'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
