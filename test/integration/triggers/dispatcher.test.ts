@@ -15,6 +15,13 @@ const fns = writeFunctions({
       ctx.log.info({ got: { id: event.id, type: event.type, source: event.source, time: event.time, datacontenttype: event.datacontenttype, data: event.data } }, 'GOT');
       return { received: event.id };
     };`,
+  'slow.mjs': `
+    export default async (event, ctx) => {
+      ctx.log.info({ id: event.id }, 'START');
+      await new Promise((r) => setTimeout(r, 2000));
+      ctx.log.info({ id: event.id }, 'DONE');
+      return 'ok';
+    };`,
   'fails.mjs': `
     export default async () => { throw new Error('broken on purpose'); };`,
 });
@@ -97,6 +104,32 @@ describe('fn-run trigger cron --target (a long-running dispatcher)', () => {
       expect(await bad.stop('SIGTERM')).toBe(0);
     } finally {
       await Promise.all([ok.stop('SIGKILL'), bad.stop('SIGKILL'), target.stop(), failing.stop()]);
+    }
+  });
+});
+
+describe('SIGTERM of a dispatcher with a delivery in flight', () => {
+  it('waits for the reply, then exits 0', async () => {
+    const target = await startFnRun(fns.path('slow.mjs'));
+    const port = await freePort();
+    const d = startCli(['trigger', 'cron', '--target', target.base, '--cron', EVERY_SECOND, '--cron-policy', 'Forbid', '--port', String(port), '--host', '127.0.0.1', '--shutdown-grace', '20s']);
+    try {
+      await waitUntil(() => logLines(target.stdout()).some((l) => l.msg === 'START'), 'a delivery to start at the function');
+      const started = logLines(target.stdout()).filter((l) => l.msg === 'START').map((l) => l.id);
+      expect(await d.stop('SIGTERM')).toBe(0);
+      await waitUntil(() => {
+        const done = new Set(logLines(target.stdout()).filter((l) => l.msg === 'DONE').map((l) => l.id));
+        return started.every((id) => done.has(id));
+      }, 'every started delivery to finish');
+      // The dispatcher stopped only after the function had finished each of them.
+      const stoppedAt = logLines(d.stdout()).find((l) => l.msg === 'stopped')?.time as number;
+      const doneAt = logLines(target.stdout()).filter((l) => l.msg === 'DONE' && started.includes(l.id)).map((l) => l.time as number);
+      expect(stoppedAt).toBeGreaterThanOrEqual(Math.max(...doneAt));
+      // The dispatcher saw them succeed: no failure was logged.
+      expect(logLines(d.stdout()).some((l) => typeof l.msg === 'string' && l.msg.startsWith('cron tick failed'))).toBe(false);
+    } finally {
+      await d.stop('SIGKILL');
+      await target.stop();
     }
   });
 });
