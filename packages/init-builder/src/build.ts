@@ -91,7 +91,7 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
 
     const exportName = await progress.step(
       'check',
-      () => check!.verify(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson),
+      () => check!.verify(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson, options.allowScripts),
       (name) => `${compiled.outputFile} loads; export '${name}' is a function`,
     );
 

@@ -12,7 +12,7 @@ export interface HandlerCheck {
    * Loads the built handler in the child (as fn-run will) and checks the export is a function. `display`
    * is the file name used in messages (relative to the build). Returns the export fn-run will call.
    */
-  verify(file: string, display: string, exportName: string | undefined, hasPackageJson: boolean): Promise<string>;
+  verify(file: string, display: string, exportName: string | undefined, hasPackageJson: boolean, scriptsAllowed?: boolean): Promise<string>;
   /** Stops the child when the build fails before the check. */
   dispose(): void;
 }
@@ -36,13 +36,13 @@ export function startHandlerCheck(): HandlerCheck {
     child.on('close', (code) => resolve({ code }));
   });
   return {
-    async verify(file, display, exportName, hasPackageJson) {
+    async verify(file, display, exportName, hasPackageJson, scriptsAllowed = false) {
       child.stdin.end(`${JSON.stringify({ file, exportName: exportName ?? '' })}\n`);
       const timer = setTimeout(() => child.kill('SIGKILL'), CHECK_TIMEOUT_MS);
       const { code, error } = await closed;
       clearTimeout(timer);
       if (error) throw new BuildError(`cannot start node for the handler check (${error.message})`);
-      return interpret(stdout, stderr, code, display, hasPackageJson);
+      return interpret(stdout, stderr, code, display, hasPackageJson, scriptsAllowed);
     },
     dispose() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -50,7 +50,7 @@ export function startHandlerCheck(): HandlerCheck {
   };
 }
 
-function interpret(stdout: string, stderr: string, code: number | null, display: string, hasPackageJson: boolean): string {
+function interpret(stdout: string, stderr: string, code: number | null, display: string, hasPackageJson: boolean, scriptsAllowed: boolean): string {
   const line = stdout.split('\n').reverse().find((l) => l.startsWith(REPORT_PREFIX));
   if (!line) {
     const why = stderr.split('\n').find((l) => /Error|error/.test(l))?.trim() ?? `exit ${code ?? 'by signal (timed out after 60 s?)'}`;
@@ -67,11 +67,11 @@ function interpret(stdout: string, stderr: string, code: number | null, display:
       throw new BuildError(`${display} has no default export function and no export named 'handler'; it exports: ${report.exports}. Set FUNC_HANDLER to the handler's export`);
     case 'load':
     default:
-      throw loadFailure(display, report, hasPackageJson);
+      throw loadFailure(display, report, hasPackageJson, scriptsAllowed);
   }
 }
 
-function loadFailure(display: string, report: Extract<CheckReport, { ok: false }>, hasPackageJson: boolean): BuildError {
+function loadFailure(display: string, report: Extract<CheckReport, { ok: false }>, hasPackageJson: boolean, scriptsAllowed: boolean): BuildError {
   const message = report.message ?? 'unknown error';
   if (report.code === 'ERR_MODULE_NOT_FOUND' || report.code === 'MODULE_NOT_FOUND') {
     const spec = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
@@ -83,6 +83,10 @@ function loadFailure(display: string, report: Extract<CheckReport, { ok: false }
           : `${display} imports '${pkg}' but the source has no package.json: add one listing '${pkg}' under "dependencies"`,
       );
     }
+  }
+  // A native add-on whose install script did not run (fn-build runs npm with --ignore-scripts by default).
+  if (!scriptsAllowed && /bindings file|\.node\b|node-gyp|prebuild|No native build/i.test(message)) {
+    return new BuildError(`${display} failed to load: ${message}; a dependency may need its install script (a native add-on): build with --allow-scripts (FNKIT_ALLOW_SCRIPTS=true)`);
   }
   return new BuildError(`${display} failed to load: ${message}`);
 }
