@@ -44,5 +44,6 @@ describe('cron settings', () => {
     expect(() => read(['--cron-data', '{}'])).toThrow(/--cron-data is given without a schedule/);
     expect(() => read(['--cron', 'a=@daily', '--cron', 'a=@hourly'])).toThrow(/name "a" is given twice/);
     expect(() => read(['--cron'])).toThrow(/--cron needs a value/);
+    expect(() => read(['--cron-policy', 'Forbid'])).toThrow(/--cron-policy is given without a schedule/);
   });
 });

@@ -42,7 +42,7 @@ export function readCronConfig(values: Record<string, unknown>, sources: Record<
   const given = (values.cronSchedules as string[] | undefined) ?? [];
   const origin = sources.cronSchedules ?? '--cron';
   if (given.length === 0) {
-    for (const key of ['cronTimezone', 'cronData'] as const) {
+    for (const key of ['cronTimezone', 'cronData', 'cronPolicy'] as const) {
       if (values[key] !== undefined && sources[key] !== 'default') {
         throw new ConfigError(`${sources[key]} is given without a schedule: add --cron '<expression>' (or FNKIT_CRON)`);
       }
