@@ -271,6 +271,23 @@ describe('KafkaAdapter', () => {
     expect(h.seen.length).toBeGreaterThanOrEqual(25_000 - 10_000);
   });
 
+  it('pauses on bytes too: the byte budget is shared between the assigned partitions', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const h = await harness(async () => {
+      await gate;
+      return ok();
+    }, { maxRecordBytes: 1_000_000 });
+    const big = Buffer.alloc(100 * 1024, 0x61);
+    const records = Array.from({ length: 200 }, (_, o) => ({ ...rec(0, o), value: big })); // 20 MiB > 32 MiB / 2 partitions
+    h.consumer.events.onBatch({ topic: 't', partition: 0, highWatermark: '200', records });
+    expect(h.consumer.paused).toEqual(['t/0']);
+    h.consumer.events.onBatch({ topic: 't', partition: 1, highWatermark: '10', records: records.slice(0, 10).map((r) => ({ ...r, partition: 1 })) });
+    expect(h.consumer.paused).toEqual(['t/0']); // 1 MiB: under its share
+    release();
+    await until(() => h.consumer.resumed.includes('t/0'), 'resumed');
+  });
+
   it('stop(): the record in flight finishes and is committed; queued records are left uncommitted', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

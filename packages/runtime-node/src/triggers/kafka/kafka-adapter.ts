@@ -18,20 +18,23 @@ import type { KafkaConfig } from './kafka-settings.js';
  * - a retryable failure is retried `retries` times with exponential backoff and jitter; then, or at once
  *   for a final failure or an undecodable record, the record goes to the dead-letter topic and the
  *   partition moves on; if the dead-letter topic cannot be written, the partition waits and tries again;
- * - back-pressure: a partition holding more than QUEUE_HIGH records is paused (no more fetches) until
- *   its queue drains below half of that;
+ * - back-pressure: a partition holding more than its share of the queue budget is paused (no more
+ *   fetches) until its queue drains below half of that;
  * - stop(): pauses every partition, drops records not started, lets the records in flight finish,
  *   commits them and leaves the group. A record waiting for a retry is given up (not committed: the next
  *   consumer gets it again).
  */
 
 /**
- * Back-pressure per partition: pause at QUEUE_HIGH records or QUEUE_HIGH_BYTES of values queued, resume
- * below half of both. The low marks leave work for longer than a fetch takes (kafkajs waits up to its
- * fetch wait time before fetching for a partition that was paused), so a busy partition never idles.
+ * Back-pressure: a budget of queued records and value bytes, split evenly between the assigned
+ * partitions (at most QUEUE_HIGH records each). A partition over its share is paused (no more fetches
+ * for it) until half of it is left. The low marks leave work for longer than a fetch takes (kafkajs
+ * waits up to its fetch wait time before fetching for a partition that was paused), so a busy
+ * partition never idles.
  */
 const QUEUE_HIGH = 20_000;
-const QUEUE_HIGH_BYTES = 16 * 1024 * 1024;
+const QUEUE_BUDGET_RECORDS = 80_000;
+const QUEUE_BUDGET_BYTES = 32 * 1024 * 1024;
 const COMMIT_INTERVAL_MS = 500;
 
 type Handled = 'done' | 'abandoned';
@@ -79,6 +82,9 @@ export class KafkaAdapter implements TriggerAdapter {
   private stopping: Promise<void> | undefined;
   private lastCommitError = 0;
   private silent = false;
+  /** Per-partition pause marks, from the budget and the number of assigned partitions. */
+  private highRecords = QUEUE_HIGH;
+  private highBytes = QUEUE_BUDGET_BYTES;
   /** Counts not yet added to the shared metrics (added every commit interval: one label lookup per interval, not per record). */
   private readonly counts: Record<CountedEvent, number> = { received: 0, succeeded: 0, retried: 0, dead_lettered: 0 };
 
@@ -248,7 +254,7 @@ export class KafkaAdapter implements TriggerAdapter {
     }
     s.highWatermark = BigInt(batch.highWatermark);
     this.updateLag(s);
-    if (!s.paused && (s.queue.length - s.head >= QUEUE_HIGH || s.queuedBytes >= QUEUE_HIGH_BYTES)) {
+    if (!s.paused && (s.queue.length - s.head >= this.highRecords || s.queuedBytes >= this.highBytes)) {
       s.paused = true;
       this.consumer.pause([s]);
     }
@@ -256,6 +262,9 @@ export class KafkaAdapter implements TriggerAdapter {
   }
 
   private onAssignment(assigned: TopicPartition[]): void {
+    const n = Math.max(1, assigned.length);
+    this.highRecords = Math.max(500, Math.min(QUEUE_HIGH, Math.floor(QUEUE_BUDGET_RECORDS / n)));
+    this.highBytes = Math.max(256 * 1024, Math.floor(QUEUE_BUDGET_BYTES / n));
     const keep = new Set(assigned.map((tp) => `${tp.topic}\u0000${tp.partition}`));
     for (const [key, s] of this.partitions) {
       if (keep.has(key)) {
@@ -304,7 +313,7 @@ export class KafkaAdapter implements TriggerAdapter {
           s.queue.splice(0, s.head);
           s.head = 0;
         }
-        if (s.paused && s.queue.length - s.head <= QUEUE_HIGH / 2 && s.queuedBytes <= QUEUE_HIGH_BYTES / 2 && !this.stopping) {
+        if (s.paused && s.queue.length - s.head <= this.highRecords / 2 && s.queuedBytes <= this.highBytes / 2 && !this.stopping) {
           s.paused = false;
           this.consumer.resume([s]);
         }
