@@ -8,7 +8,8 @@ import { toMsgHdrs } from './message.js';
  * The reply to a NATS request (a core message with a reply subject), from the handler's outcome:
  * - success: the result's body as the payload, its `Content-Type` (and other headers) as NATS
  *   headers; a returned CloudEvent goes back in binary mode (`ce-*` headers, `ce-datacontenttype`).
- * - failure: the error headers NATS services use, `Nats-Service-Error` (a short reason) and
+ * - failure: the error headers NATS services use, `Nats-Service-Error` (the public error message, as
+ *   HTTP would answer it: a 5xx says only e.g. "Internal Server Error") and
  *   `Nats-Service-Error-Code` (the status, e.g. 500, 408, 400), with a JSON body
  *   `{ error, status, eventId }`; a result with status >= 400 keeps its own body and content type.
  */
@@ -41,7 +42,8 @@ export async function replyFor(outcome: Outcome): Promise<NatsReply> {
     }
     return { headers: toMsgHdrs(map), body };
   }
-  return errorReply(outcome.status, describeFailure(outcome), JSON.stringify(outcome.body));
+  // The public message only (as HTTP answers): a 5xx's own error message and stack stay in the logs.
+  return errorReply(outcome.status, outcome.body.error, JSON.stringify(outcome.body));
 }
 
 /** A failure reply: service error headers and a JSON body. */
