@@ -3,7 +3,7 @@
 // Writes bench/results/build.md. Needs the npm registry (the cold cases download every package).
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,7 @@ const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toString() : '–');
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '–');
 
 async function main() {
+  const loadBefore = loadavg()[0];
   rmSync(work, { recursive: true, force: true });
   const src = join(work, 'src');
   mkdirSync(src, { recursive: true });
@@ -116,7 +117,8 @@ async function main() {
   out.push(`- **${warmOk ? 'PASS' : 'FAIL'}** warm rebuild (dependencies unchanged, --cache) under 2 s: ${fmt(m.warmBuild)} ms (median of ${rounds})`, '');
   out.push(
     `Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · Node ${process.version} · ${cpus().length} cores (${cpus()[0]?.model.split(' ').slice(0, 2).join(' ') ?? '?'}) · ` +
-      `npm registry over the network · median of ${rounds} rounds · wall time of the whole process (spawn to exit)`,
+      `npm registry over the network · median of ${rounds} rounds · wall time of the whole process (spawn to exit) · ` +
+      `load average ${loadBefore.toFixed(1)} before / ${loadavg()[0].toFixed(1)} after the run`,
     '',
   );
   out.push(`Function: one TypeScript handler importing ${Object.keys(DEPENDENCIES).join(', ')} (${packages} packages in the lockfile).`, '');
