@@ -29,6 +29,9 @@ export interface DependencyResult {
   provided?: string[];
 }
 
+/** The function's own lifecycle scripts npm runs on install (with --allow-scripts). */
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
+
 /** node_modules sets kept in the cache (least recently used go first). */
 const CACHE_KEEP = 5;
 
@@ -44,6 +47,7 @@ interface PackageJson {
   devDependencies?: Record<string, string>;
   bundleDependencies?: string[] | boolean;
   bundledDependencies?: string[] | boolean;
+  scripts?: Record<string, unknown>;
 }
 
 /** Reads the source's package.json; undefined when there is none. Throws a clear line when it is not valid JSON. */
@@ -113,7 +117,9 @@ async function installPackages(dir: string, pkg: PackageJson | undefined, allImp
 
   const hash = dependencyHash(pkg, lockText, options);
   const packages = lockName ? lockPackages : Object.keys(wanted).length;
-  const cached = options.cache ? join(options.cache, 'node_modules', hash.slice('sha256:'.length)) : undefined;
+  // With scripts allowed, the function's own install scripts may write outside node_modules: run npm every time.
+  const ownScripts = options.allowScripts && INSTALL_SCRIPTS.some((s) => typeof pkg.scripts?.[s] === 'string');
+  const cached = options.cache && !ownScripts ? join(options.cache, 'node_modules', hash.slice('sha256:'.length)) : undefined;
   if (cached && existsSync(join(cached, '.complete'))) {
     touch(cached);
     const cacheCopy = copyTree(join(cached, 'node_modules'), join(dir, 'node_modules'));
