@@ -53,7 +53,7 @@ async function request(body: string | Uint8Array, headers?: Record<string, strin
 
 beforeAll(async () => {
   nc = await connectNats();
-  run = await startFnRun(fns.path('inspect.mjs'), ['--nats', subject, '--nats-url', NATS_URL, '--nats-dead-letter', deadLetter]);
+  run = await startFnRun(fns.path('inspect.mjs'), ['--nats', subject, '--nats-url', NATS_URL, '--nats-dead-letter', deadLetter, '--nats-max-message-size', '16kb']);
 });
 
 afterAll(async () => {
@@ -119,6 +119,12 @@ describe('NATS core trigger: the CloudEvents NATS binding through request-reply'
     expect(reply.headers?.get('Nats-Service-Error-Code')).toBe('400');
     expect(reply.headers?.get('Nats-Service-Error')).toMatch(/missing required attribute 'id'/);
     expect(reply.json()).toMatchObject({ status: 400 });
+  });
+
+  it('a payload larger than --nats-max-message-size is answered with 413 without calling the handler', async () => {
+    const reply = await request(Buffer.alloc(20_000, 0x61), { 'Content-Type': 'text/plain' });
+    expect(reply.headers?.get('Nats-Service-Error-Code')).toBe('413');
+    expect(reply.headers?.get('Nats-Service-Error')).toMatch(/20000 bytes, more than --nats-max-message-size \(16384 bytes\)/);
   });
 });
 

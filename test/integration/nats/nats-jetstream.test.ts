@@ -80,7 +80,7 @@ beforeAll(async () => {
   await jsm.streams.add({ name: dlqStream, subjects: [dlq] });
   run = await startFnRun(
     fns.path('handler.mjs'),
-    ['--nats', subject, '--nats-url', NATS_URL, '--nats-stream', stream, '--nats-durable', durable, '--nats-dead-letter', dlq, '--nats-max-deliver', '3', '--nats-retry-delay', '100ms', '--nats-retry-max-delay', '400ms', '--nats-ack-wait', '2s'],
+    ['--nats', subject, '--nats-url', NATS_URL, '--nats-stream', stream, '--nats-durable', durable, '--nats-dead-letter', dlq, '--nats-max-deliver', '3', '--nats-retry-delay', '100ms', '--nats-retry-max-delay', '400ms', '--nats-ack-wait', '2s', '--nats-max-message-size', '16kb'],
     { OUT: out },
   );
 });
@@ -140,22 +140,27 @@ describe('NATS JetStream trigger', () => {
     await waitForMetric(run.base, new RegExp(`event="retried"\\} [2-9]`));
   });
 
-  it('dead-letters a non-retryable failure after one delivery, and an undecodable message without calling the handler', async () => {
+  it('dead-letters a non-retryable failure after one delivery, and an oversized or undecodable message without calling the handler', async () => {
     const before = (await jsm.streams.info(dlqStream)).state.messages;
     await publish('bad-1');
+    const bigSeq = await publish('x'.repeat(20_000));
     const badSeq = await publish('{"specversion": "1.0", "id": ', { 'Content-Type': 'application/cloudevents+json' });
-    const all = await deadLetters(before + 2);
+    const all = await deadLetters(before + 3);
     const fresh = all.slice(before);
     const bad = fresh.find((m) => Buffer.from(m.data).toString() === 'bad-1')!;
     expect(bad.header.get('Fnkit-Dead-Letter-Code')).toBe('422');
     expect(bad.header.get('Fnkit-Delivery-Count')).toBe('1');
     expect(seen().filter((s) => s.d === 'bad-1')).toHaveLength(1);
-    const undecodable = fresh.find((m) => m !== bad)!;
+    const big = fresh.find((m) => m.header.get('Fnkit-Original-Sequence') === String(bigSeq))!;
+    expect(big.header.get('Fnkit-Dead-Letter-Code')).toBe('413');
+    expect(big.data.byteLength).toBe(20_000);
+    expect(seen().some((s) => s.seq === bigSeq)).toBe(false);
+    const undecodable = fresh.find((m) => m !== bad && m !== big)!;
     expect(undecodable.header.get('Fnkit-Dead-Letter-Code')).toBe('400');
     expect(undecodable.header.get('Fnkit-Dead-Letter-Reason')).toMatch(/not valid JSON/);
     expect(undecodable.header.get('Fnkit-Original-Sequence')).toBe(String(badSeq));
     expect(seen().some((s) => s.seq === badSeq)).toBe(false);
     await waitFor('the consumer to have nothing pending or unacknowledged', consumerSettled);
-    await waitForMetric(run.base, new RegExp(`event="dead_lettered"\\} [3-9]`));
+    await waitForMetric(run.base, new RegExp(`event="dead_lettered"\\} [4-9]`));
   });
 });

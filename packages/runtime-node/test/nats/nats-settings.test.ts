@@ -14,7 +14,7 @@ describe('NATS settings', () => {
 
   it('reads core subscriptions with defaults', () => {
     const c = read(['--nats', 'events.todo.newitem', '--nats', 'a.*', '--nats-queue', 'workers']);
-    expect(c).toEqual({ subjects: ['events.todo.newitem', 'a.*'], servers: ['nats://127.0.0.1:4222'], queue: 'workers', maxInFlight: 64 });
+    expect(c).toEqual({ subjects: ['events.todo.newitem', 'a.*'], servers: ['nats://127.0.0.1:4222'], queue: 'workers', maxInFlight: 64, maxMessageBytes: 1_048_576 });
   });
 
   it('takes the URL from NATS_URL and FNKIT_NATS_URL (FNKIT_ first), the flag winning', () => {
@@ -28,6 +28,7 @@ describe('NATS settings', () => {
     expect(c?.jetstream).toEqual({ stream: 'ORDERS', durable: 'fn', createStream: false, maxDeliver: 3, ackWaitMs: 10_000, retryDelayMs: 1000, retryMaxDelayMs: 60_000, deliverPolicy: 'all' });
     expect(c?.deadLetter).toBe('dlq.orders');
     expect(c?.maxInFlight).toBe(8);
+    expect(read(['--nats', 'x', '--nats-max-message-size', '64kb'])?.maxMessageBytes).toBe(65_536);
   });
 
   it.each([

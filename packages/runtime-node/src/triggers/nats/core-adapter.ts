@@ -8,7 +8,7 @@ import { NatsAdapterBase } from './base-adapter.js';
 import type { SharedNatsConnection } from './connection.js';
 import { DeadLetterPublisher } from './dead-letter.js';
 import { InFlight } from './in-flight.js';
-import { headersOf } from './message.js';
+import { headersOf, oversize } from './message.js';
 import type { NatsConfig } from './nats-settings.js';
 import { errorReply, replyFor } from './reply.js';
 
@@ -87,10 +87,12 @@ export class NatsCoreAdapter extends NatsAdapterBase {
     const input = { subject: m.subject, headers, data: m.data, ...(reply !== undefined ? { reply } : {}) };
     let event: FnEvent;
     try {
+      const tooLarge = oversize(m.data, this.config.maxMessageBytes);
+      if (tooLarge !== undefined) throw new Rejected(413, tooLarge);
       event = decodeNatsMessage(input).event;
     } catch (err) {
-      if (!(err instanceof CodecError)) throw err;
-      log.warn({ trigger: this.name, subject: m.subject, reason: err.message }, 'NATS: message is not a valid CloudEvent');
+      if (!(err instanceof CodecError) && !(err instanceof Rejected)) throw err;
+      log.warn({ trigger: this.name, subject: m.subject, reason: err.message }, 'NATS: message not handed to the function');
       if (reply !== undefined) {
         const r = errorReply(err.status, err.message);
         m.respond(r.body, { headers: r.headers });
@@ -134,4 +136,14 @@ export class NatsCoreAdapter extends NatsAdapterBase {
 
 export function statusOf(outcome: Outcome): number {
   return outcome.type === 'result' ? outcome.response.status : outcome.status;
+}
+
+/** A message refused before decoding (e.g. too large), with the status its reply or dead letter gets. */
+class Rejected extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -23,7 +23,7 @@ import type { SharedNatsConnection } from './connection.js';
 import { DeadLetterPublisher } from './dead-letter.js';
 import { statusOf } from './core-adapter.js';
 import { InFlight } from './in-flight.js';
-import { headersOf } from './message.js';
+import { headersOf, oversize } from './message.js';
 import type { NatsConfig, NatsJetStreamConfig } from './nats-settings.js';
 
 /** How long one pull request waits on the server for messages before the next one is sent. */
@@ -301,6 +301,12 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
     if (info.deliveryCount > this.js.maxDeliver) {
       // Handled max-deliver times already; an earlier dead-letter publish failed.
       await this.giveUp(m, input, `delivered ${info.deliveryCount} times (--nats-max-deliver ${this.js.maxDeliver}); the last failure was not recorded`, 500);
+      return;
+    }
+    const tooLarge = oversize(m.data, this.config.maxMessageBytes);
+    if (tooLarge !== undefined) {
+      log.warn({ trigger: this.name, seq: info.streamSequence, reason: tooLarge }, 'NATS: message too large');
+      await this.giveUp(m, input, tooLarge, 413);
       return;
     }
     let event: FnEvent;

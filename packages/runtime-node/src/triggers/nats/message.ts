@@ -20,3 +20,8 @@ export function toMsgHdrs(map: Record<string, string | string[]>): MsgHdrs {
   }
   return h;
 }
+
+/** Why a payload is too large to hand to the function, or undefined when it is not. */
+export function oversize(data: Uint8Array, maxBytes: number): string | undefined {
+  return data.byteLength > maxBytes ? `the message payload is ${data.byteLength} bytes, more than --nats-max-message-size (${maxBytes} bytes)` : undefined;
+}

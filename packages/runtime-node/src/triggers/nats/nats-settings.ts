@@ -20,6 +20,7 @@ export const NATS_SETTINGS: readonly SettingSpec[] = [
   { key: 'natsMaxInFlight', flag: 'nats-max-in-flight', env: ['FNKIT_NATS_MAX_IN_FLIGHT'], type: 'int', min: 1, max: 10_000, default: 64, description: 'messages handled at once per subscription (back-pressure)' },
   { key: 'natsRetryDelay', flag: 'nats-retry-delay', env: ['FNKIT_NATS_RETRY_DELAY'], type: 'duration', bareUnit: 'ms', min: 0, default: 1000, description: 'JetStream: redelivery delay after the first retryable failure; doubles each delivery' },
   { key: 'natsRetryMaxDelay', flag: 'nats-retry-max-delay', env: ['FNKIT_NATS_RETRY_MAX_DELAY'], type: 'duration', bareUnit: 'ms', min: 0, default: 60_000, description: 'JetStream: longest redelivery delay' },
+  { key: 'natsMaxMessageSize', flag: 'nats-max-message-size', env: ['FNKIT_NATS_MAX_MESSAGE_SIZE'], type: 'size', min: 1, default: 1_048_576, description: 'larger message payloads are dead-lettered (or answered with 413) without invoking' },
   { key: 'natsDeliverPolicy', flag: 'nats-deliver-policy', env: ['FNKIT_NATS_DELIVER_POLICY'], type: 'enum', values: ['all', 'new', 'last'], default: 'all', description: 'JetStream: where a newly created durable consumer starts' },
   { key: 'natsToken', flag: 'nats-token', env: ['FNKIT_NATS_TOKEN', 'NATS_TOKEN'], type: 'string', description: 'NATS auth token' },
   { key: 'natsUser', flag: 'nats-user', env: ['FNKIT_NATS_USER', 'NATS_USER'], type: 'string', description: 'NATS user name (with NATS_PASSWORD)' },
@@ -46,6 +47,8 @@ export interface NatsConfig {
   jetstream?: NatsJetStreamConfig;
   deadLetter?: string;
   maxInFlight: number;
+  /** Larger payloads are not handed to the function. */
+  maxMessageBytes: number;
   token?: string;
   user?: string;
   password?: string;
@@ -137,7 +140,7 @@ export function readNatsConfig(values: Record<string, unknown>, sources: Record<
   if (servers.length === 0) throw new ConfigError(`${origin(sources, 'natsUrl', 'nats-url')} is empty: give a NATS server URL such as ${NATS_DEFAULT_URL}`);
   for (const u of servers) checkServer(u, origin(sources, 'natsUrl', 'nats-url'));
 
-  const config: NatsConfig = { subjects: unique, servers, maxInFlight: values.natsMaxInFlight as number };
+  const config: NatsConfig = { subjects: unique, servers, maxInFlight: values.natsMaxInFlight as number, maxMessageBytes: values.natsMaxMessageSize as number };
 
   const queue = values.natsQueue as string | undefined;
   if (queue !== undefined) {
