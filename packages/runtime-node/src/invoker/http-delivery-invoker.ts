@@ -4,6 +4,9 @@ import { encodeBinaryHeaders } from '../cloudevents/http-encode.js';
 import { decodeHeaderValue } from '../cloudevents/percent.js';
 import type { InvokeRequest, Invoker } from '../contracts.js';
 
+/** Sends of one event while the connections it gets are closed under it (stale kept-alive sockets). */
+const STALE_CONNECTION_ATTEMPTS = 4;
+
 export interface HttpDeliveryOptions {
   /** The function's URL, e.g. `http://fn.default.svc:8080` (events are POSTed to it as it is). */
   target: string;
@@ -73,15 +76,17 @@ export class HttpDeliveryInvoker implements Invoker {
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]);
       const post = () => fetch(this.#target, { method: 'POST', headers, body, signal, redirect: 'manual' });
-      let res: Response;
-      try {
-        res = await post();
-      } catch (error) {
-        // A kept-alive connection the function's server closed just as it was reused: send once more on
-        // a fresh one (delivery is at-least-once anyway). Refused connections and timeouts are not retried here.
-        if (!isStaleConnection(error) || signal.aborted) throw error;
-        this.#log.debug({ eventId: event.id, target: this.#target }, 'the connection was closed under the request; sending again');
-        res = await post();
+      let res: Response | undefined;
+      for (let attempt = 1; res === undefined; attempt++) {
+        try {
+          res = await post();
+        } catch (error) {
+          // A kept-alive connection the function's server closed just as it was reused: send again (the pool
+          // may hold more than one such socket; delivery is at-least-once anyway). Refused connections and
+          // timeouts are not resent here: the adapter's retry policy decides.
+          if (!isStaleConnection(error) || signal.aborted || attempt >= STALE_CONNECTION_ATTEMPTS) throw error;
+          this.#log.debug({ eventId: event.id, target: this.#target, attempt }, 'the connection was closed under the request; sending again');
+        }
       }
       const replyBody = Buffer.from(await res.arrayBuffer());
       return { type: 'result', response: toResponse(res, replyBody), durationMs: performance.now() - started };

@@ -124,6 +124,20 @@ describe('HttpDeliveryInvoker', () => {
     server.closeAllConnections();
   });
 
+  it('sends once more when the connection is closed under the request (a stale kept-alive socket)', async () => {
+    let n = 0;
+    answer = (req, res) => {
+      if (++n === 1) req.socket.destroy();
+      else res.writeHead(200).end('second');
+    };
+    seen.length = 0;
+    server.closeAllConnections(); // the earlier tests' kept-alive sockets would be stale ones too
+    const outcome = await invoker().invoke(event({ data: 'x', datacontenttype: 'text/plain' }));
+    expect(isSuccess(outcome)).toBe(true);
+    expect(seen.length).toBe(2);
+    expect(seen[1]!.headers['ce-id']).toBe('ev-1');
+  });
+
   it('whenIdle() waits for deliveries in flight', async () => {
     let release!: () => void;
     answer = (_req, res) => (release = () => res.writeHead(200).end('x'));
