@@ -95,6 +95,7 @@ describe('fn-build sources', () => {
     const entries: Record<string, string> = { 'fn/': '' };
     for (const [name, content] of Object.entries(CJS_MS)) entries[`fn/${name}`] = content;
     entries['fn/.npmrc'] = '//npm.example.invalid/:_authToken=not-for-the-runtime\nfund=false\n';
+    entries['__MACOSX/fn/._handler.js'] = 'resource fork';
     const zip = work.path('fn.zip');
     writeFileSync(zip, zipArchive(entries));
     const target = work.path('zip-out');

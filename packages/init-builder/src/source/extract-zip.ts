@@ -39,7 +39,8 @@ export async function extractZip(archive: string, dir: string): Promise<number> 
 
   async function handle(entry: yauzl.Entry): Promise<void> {
     const rel = safeEntryPath(archive, entry.fileName);
-    if (rel === '') return;
+    // macOS Finder adds resource forks under __MACOSX/: not part of the function.
+    if (rel === '' || rel === '__MACOSX' || rel.startsWith('__MACOSX/')) return;
     const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
     if ((mode & S_IFMT) === S_IFLNK) {
       throw new BuildError(`${archive}: entry '${entry.fileName}' is a symbolic link; fn-build does not extract links from archives: zip the file itself`);
