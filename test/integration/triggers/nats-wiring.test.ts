@@ -15,6 +15,8 @@ import { logLines, startCli, triggerCount, waitForStatus, waitUntil } from './cl
  */
 
 const fns = writeFunctions({
+  'echo.mjs': `
+    export default async (event) => ({ echo: event.data, via: event.trigger.kind });`,
   'seen.mjs': `
     export default async (event, ctx) => {
       ctx.log.info({ data: event.data, subject: event.trigger.kind === 'nats' ? event.trigger.subject : undefined }, 'SEEN');
@@ -91,6 +93,30 @@ describe('fn-run trigger nats --target (dispatcher)', () => {
       expect(await d.stop()).toBe(0);
     } finally {
       await d.stop('SIGKILL');
+      await target.stop();
+    }
+  });
+});
+
+describe('NATS request-reply through the dispatcher', () => {
+  it("answers a request with the function's HTTP reply body", async () => {
+    const target = await startFnRun(fns.path('echo.mjs'));
+    const subject = unique();
+    const port = await freePort();
+    const d = startCli(['trigger', 'nats', '--target', target.base, '--nats', subject, '--port', String(port), '--host', '127.0.0.1']);
+    try {
+      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, 'the dispatcher to be ready', 60_000);
+      const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+      try {
+        const h = headers();
+        h.set('content-type', 'application/json');
+        const reply = await nc.request(subject, JSON.stringify({ q: 42 }), { timeout: 20_000, headers: h });
+        expect(JSON.parse(reply.string())).toEqual({ echo: { q: 42 }, via: 'http' });
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await d.stop();
       await target.stop();
     }
   });
