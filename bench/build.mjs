@@ -75,18 +75,32 @@ async function main() {
   const record = () => JSON.parse(readFileSync(join(target, '.fnkit-build.json'), 'utf8'));
   const results = { coldBuild: [], coldNpm: [], warmBuild: [], warmNpm: [], npmCacheBuild: [] };
   const warmSteps = [];
+  const coldSteps = [];
 
   for (let i = 0; i < rounds; i++) {
-    // Cold: empty caches everywhere; every package comes from the registry.
+    // Cold: empty caches everywhere; every package comes from the registry. The two run in turns
+    // (fn-build first in even rounds, npm ci first in odd ones): the registry's CDN warms up too.
     const cache = join(work, `cache-${i}`);
-    log(`round ${i + 1}/${rounds}: cold fn-build`);
-    results.coldBuild.push(await run(process.execPath, [fnBuild, ...fnArgs(cache)], work));
-    if (record().dependencies.reused) throw new Error('a cold build reused node_modules: the cache was not empty');
-
     const npmDir = join(work, `npm-${i}`);
     cpSync(src, npmDir, { recursive: true });
-    log(`round ${i + 1}/${rounds}: cold npm ci`);
-    results.coldNpm.push(await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--cache', join(work, `npm-cache-${i}`)], npmDir));
+    const coldBuild = async () => {
+      log(`round ${i + 1}/${rounds}: cold fn-build`);
+      results.coldBuild.push(await run(process.execPath, [fnBuild, ...fnArgs(cache)], work));
+      const cold = record();
+      if (cold.dependencies.reused) throw new Error('a cold build reused node_modules: the cache was not empty');
+      coldSteps.push(cold.durationsMs);
+    };
+    const coldNpm = async () => {
+      log(`round ${i + 1}/${rounds}: cold npm ci`);
+      results.coldNpm.push(await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '--cache', join(work, `npm-cache-${i}`)], npmDir));
+    };
+    if (i % 2 === 0) {
+      await coldBuild();
+      await coldNpm();
+    } else {
+      await coldNpm();
+      await coldBuild();
+    }
 
     // Warm: the handler changed, the dependencies did not. fn-build takes node_modules from its cache;
     // plain npm ci has its (now warm) npm cache and --prefer-offline, the best it can do.
@@ -109,7 +123,8 @@ async function main() {
   }
 
   const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
-  const steps = Object.fromEntries(Object.keys(warmSteps[0]).map((k) => [k, median(warmSteps.map((s) => s[k]))]));
+  const medians = (list) => Object.entries(Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((s) => s[k]))])));
+  const steps = medians(warmSteps);
   const warmOk = m.warmBuild < 2000;
   const out = [];
   out.push('# Build benchmark: fn-build vs a plain `npm ci`', '');
@@ -128,8 +143,10 @@ async function main() {
   out.push(`| warm: handler changed, dependencies not | ${fmt(m.warmBuild)} | ${fmt(m.warmNpm)} (npm cache warm, --prefer-offline) | ${ratio(m.warmBuild, m.warmNpm)} | node_modules from its cache (hard links) instead of npm |`);
   out.push(`| npm cache warm, node_modules not cached | ${fmt(m.npmCacheBuild)} | ${fmt(m.warmNpm)} | ${ratio(m.npmCacheBuild, m.warmNpm)} | \`npm ci --prefer-offline\` from the warm npm cache |`);
   out.push('');
-  out.push(`Warm fn-build, its own step timings (median ms, from .fnkit-build.json): ${Object.entries(steps).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')}. ` +
+  out.push(`Warm fn-build, its own step timings (median ms, from .fnkit-build.json): ${steps.map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')}. ` +
     'The rest of the wall time is starting Node and loading fn-build.', '');
+  out.push(`Cold fn-build, its own step timings: ${medians(coldSteps).map(([k, v]) => `${k} ${fmt(v)}`).join(' · ')} ` +
+    '(the dependencies step is its `npm ci`; downloads vary from run to run).', '');
   out.push('The plain `npm ci` column installs dependencies only: no compile, no check, no staging. ' +
     'The machine is shared (2 cores, other work running): compare within one run.', '');
   mkdirSync(join(bench, 'results'), { recursive: true });
