@@ -2,7 +2,7 @@
 // against a bare kafkajs `eachMessage` consumer with the same commit policy (offsets committed only
 // after the record was handled, batched on a short interval), side by side in one run, on the same
 // topic (fresh consumer group each, reading from the beginning).
-// Usage: node bench/kafka.mjs   (env: BENCH_KAFKA_RECORDS (default 100000), BENCH_KAFKA_PARTITIONS (4))
+// Usage: node bench/kafka.mjs   (env: BENCH_KAFKA_RECORDS (default 200000), BENCH_KAFKA_PARTITIONS (4))
 // Needs a broker on 127.0.0.1:9092: started with test/infra/kafka.sh when none is running.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ const num = (name, dflt) => {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v} is not a positive integer; unset it or give e.g. ${dflt}`);
   return n;
 };
-const RECORDS = num('BENCH_KAFKA_RECORDS', 100_000);
+const RECORDS = num('BENCH_KAFKA_RECORDS', 200_000);
 const PARTITIONS = num('BENCH_KAFKA_PARTITIONS', 4);
 const BROKER = '127.0.0.1:9092';
 const COMMIT_INTERVAL_MS = 500; // fn-run's Kafka trigger commits every 500 ms

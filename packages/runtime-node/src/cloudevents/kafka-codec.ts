@@ -197,16 +197,26 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
   };
 }
 
-let lastStamp = '';
-let lastIso = '';
+let lastSecond = -1;
+let lastPrefix = '';
 
-/** A record timestamp (epoch ms as a string) in RFC 3339; records of a batch often share one, so the last is kept. */
+/**
+ * A record timestamp (epoch ms as a string) in RFC 3339 UTC with milliseconds. Date#toISOString costs
+ * about a microsecond, as much as the rest of the decoding: the part up to the second is formatted once
+ * per second (records of a batch are close in time) and the milliseconds appended.
+ */
 function isoTime(stamp: string): string {
-  if (stamp === lastStamp) return lastIso;
-  const ms = Number(stamp);
-  lastIso = new Date(Number.isFinite(ms) && ms >= 0 ? ms : Date.now()).toISOString();
-  lastStamp = stamp;
-  return lastIso;
+  let ms = Number(stamp);
+  if (!Number.isFinite(ms) || ms < 0) ms = Date.now();
+  ms = Math.floor(ms);
+  if (ms >= 253402300800000) return new Date(ms).toISOString(); // past year 9999: the extended format
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
+  }
+  const frac = ms - second * 1000;
+  return `${lastPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
 
 function headerList(v: KafkaHeaderValue): (Buffer | string)[] {

@@ -170,6 +170,12 @@ describe('Kafka records that are not CloudEvents', () => {
     expect(event.trigger).toMatchObject({ kind: 'kafka', topic: 'orders', partition: 2, offset: '41', key: 'user-7', headers: { trace: 'abc' } });
   });
 
+  it('record timestamps become RFC 3339 with milliseconds', () => {
+    for (const ms of [0, 5, 1700000000000, 1700000000007, 1700000000042, 1700000000999, 1700000001000, 4102444799999]) {
+      expect(decodeKafkaRecord(record({ timestamp: String(ms) })).event.time).toBe(new Date(ms).toISOString());
+    }
+  });
+
   it('data without content-type: JSON objects parsed, text a string, other bytes a Buffer', () => {
     expect(decodeKafkaRecord(record({ value: b('plain text') })).event.data).toBe('plain text');
     expect(decodeKafkaRecord(record({ value: b('{broken') })).event.data).toBe('{broken');

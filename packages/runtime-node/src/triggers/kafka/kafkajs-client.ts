@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type Consumer, type KafkaConfig as KafkaJsConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig as KafkaJsConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@fnkit/sdk';
 import type { KafkaHeaderValue, KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
 import type { ConsumerEvents, ConsumerOptions, KafkaClient, KafkaConsumerClient, KafkaProducerClient, OutgoingRecord, TopicPartition } from './kafka-client.js';
@@ -160,7 +160,7 @@ class KafkajsProducer implements KafkaProducerClient {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 1 });
+    this.producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   connect(): Promise<void> {
