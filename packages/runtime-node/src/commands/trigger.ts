@@ -89,7 +89,7 @@ interface DispatchSettings {
   logFormat: 'json' | 'pretty';
   triggers: ReturnType<typeof readTriggerConfigs>;
   /** For --once: the tick's settings (no schedule needed). */
-  once_: Pick<CronConfig, 'timezone' | 'data'> & { name: string; expression: string };
+  onceTick: Pick<CronConfig, 'timezone' | 'data'> & { name: string; expression: string };
 }
 
 export function readDispatchSettings(kind: TriggerKindName, argv: string[], env: NodeJS.ProcessEnv): DispatchSettings {
@@ -102,7 +102,7 @@ export function readDispatchSettings(kind: TriggerKindName, argv: string[], env:
   const functionName = (v.name as string | undefined) ?? new URL(target).hostname.split('.')[0] ?? 'function';
   if (once && kind !== 'cron') throw new ConfigError(`--once is for fn-run trigger cron only (a ${kind} trigger runs until stopped)`);
   let triggers: DispatchSettings['triggers'] = {};
-  let onceTick: DispatchSettings['once_'] = { name: 'once', expression: '' };
+  let onceTick: DispatchSettings['onceTick'] = { name: 'once', expression: '' };
   if (once) {
     // No schedule needed: the CronJob is the schedule. A --cron given anyway names the tick.
     const schedules = (v.cronSchedules as string[] | undefined) ?? [];
@@ -133,7 +133,7 @@ export function readDispatchSettings(kind: TriggerKindName, argv: string[], env:
     logLevel: v.logLevel as DispatchSettings['logLevel'],
     logFormat: (v.logFormat as 'json' | 'pretty' | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     triggers,
-    once_: onceTick,
+    onceTick,
   };
 }
 
@@ -158,7 +158,7 @@ async function makeInvoker(s: DispatchSettings) {
 async function fireOnce(s: DispatchSettings): Promise<number> {
   const { cronTickEvent } = await import('../triggers/cron/cron-event.js');
   const { log, invoker } = await makeInvoker(s);
-  const event = cronTickEvent(s.once_, s.once_, new Date());
+  const event = cronTickEvent(s.onceTick, s.onceTick, new Date());
   const outcome = await invoker.invoke(event);
   log.flush?.();
   if (isSuccess(outcome)) {

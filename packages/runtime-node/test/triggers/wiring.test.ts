@@ -99,7 +99,7 @@ describe('fn-run trigger settings', () => {
   it('--once needs no schedule and takes the data', () => {
     const s = readDispatchSettings('cron', ['--target', 'http://fn:8080', '--once', '--cron-data', '{"a":1}'], {});
     expect(s.once).toBe(true);
-    expect(s.once_).toMatchObject({ name: 'once', data: { value: { a: 1 }, contentType: 'application/json' } });
+    expect(s.onceTick).toMatchObject({ name: 'once', data: { value: { a: 1 }, contentType: 'application/json' } });
   });
 
   it('names what is missing or wrong', () => {
