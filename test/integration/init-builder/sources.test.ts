@@ -211,6 +211,20 @@ describe('fn-build sources', () => {
     expect(await (await fetch(`${fn.base}/`)).json()).toEqual({ text: 'HELLO FROM A FILE', file: 'handler.mjs', host: true });
   });
 
+  it('keeps an archive\'s single folder when the handler module is named through it (MOD_NAME=src/handler)', async () => {
+    writeFiles(work.path('nested-src'), { 'src/handler.js': "exports.handler = () => 'nested';\n" });
+    const tgz = work.path('nested.tgz');
+    await tar.c({ gzip: true, file: tgz, cwd: work.path('nested-src') }, ['src']);
+    const target = work.path('nested-out');
+    const run = await runFnBuild(['--source', tgz, '--target', target], { MOD_NAME: 'src/handler' });
+    expect(run.code).toBe(0);
+    const record = readRecord(target);
+    expect(record.source.unwrapped).toBeUndefined();
+    expect(record.handler).toMatchObject({ module: 'src/handler', file: 'src/handler.js', export: 'handler' });
+    const fn = await serve(target, 'src/handler');
+    expect(await (await fetch(`${fn.base}/`)).text()).toBe('nested');
+  });
+
   it('rebuilds over its own earlier output, replacing it', async () => {
     const target = work.path('again-out');
     const first = await runFnBuild(['--source', writeFiles(work.path('again-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);

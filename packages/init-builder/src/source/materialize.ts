@@ -28,7 +28,13 @@ const MODULE_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts', '.mts', '.cts']
  * extracted, a single module file is copied under its own name. The checksum is computed from the input
  * as it was read, and compared with `expected` before anything else happens.
  */
-export async function materializeSource(source: string, staging: string, expected: string | undefined, skip: ReadonlySet<string>): Promise<MaterializedSource> {
+export async function materializeSource(
+  source: string,
+  staging: string,
+  expected: string | undefined,
+  skip: ReadonlySet<string>,
+  module?: string,
+): Promise<MaterializedSource> {
   let st;
   try {
     st = statSync(source);
@@ -63,7 +69,7 @@ export async function materializeSource(source: string, staging: string, expecte
   if (kind === 'zip' || kind === 'tgz') {
     const files = kind === 'zip' ? await extractZip(source, staging) : await extractTar(source, staging);
     if (files === 0) throw new BuildError(`${source} holds no files`);
-    const unwrapped = unwrapSingleDirectory(staging);
+    const unwrapped = unwrapSingleDirectory(staging, module);
     return { kind, files, checksum, ...(unwrapped ? { unwrapped } : {}) };
   }
   const name = basename(source);
@@ -98,11 +104,15 @@ function archiveKind(file: string): 'zip' | 'tgz' | undefined {
   return undefined;
 }
 
-/** `npm pack` and most zip tools put everything under one folder (`package/`): the function's root is inside it. */
-function unwrapSingleDirectory(staging: string): string | undefined {
+/**
+ * `npm pack` and most zip tools put everything under one folder (`package/`): the function's root is
+ * inside it. Not when the handler module is named through that folder (`MOD_NAME=src/handler`).
+ */
+function unwrapSingleDirectory(staging: string, module: string | undefined): string | undefined {
   const entries = readdirSync(staging, { withFileTypes: true });
   if (entries.length !== 1 || !entries[0]!.isDirectory()) return undefined;
   const only = entries[0]!.name;
+  if (module?.startsWith(`${only}/`)) return undefined;
   const moved = join(staging, '.fnkit-unwrap');
   renameSync(join(staging, only), moved);
   for (const name of readdirSync(moved)) renameSync(join(moved, name), join(staging, name));
