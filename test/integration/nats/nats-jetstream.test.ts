@@ -163,4 +163,11 @@ describe('NATS JetStream trigger', () => {
     await waitFor('the consumer to have nothing pending or unacknowledged', consumerSettled);
     await waitForMetric(run.base, new RegExp(`event="dead_lettered"\\} [4-9]`));
   });
+
+  it('creates the durable consumer again when it is deleted under a running trigger', async () => {
+    await jsm.consumers.delete(stream, durable);
+    await publish('ok-after-delete');
+    await waitFor('the message published after the deletion handled', () => seen().some((s) => s.d === 'ok-after-delete'), 90_000, 100);
+    expect((await jsm.consumers.info(stream, durable)).config.ack_policy).toBe('explicit');
+  });
 });

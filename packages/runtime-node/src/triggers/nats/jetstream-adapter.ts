@@ -11,6 +11,7 @@ import {
   type Consumer,
   type ConsumerConfig,
   type ConsumerMessages,
+  type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -55,6 +56,8 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private readonly working = new Map<JsMsg, number>();
   private workingTimer: NodeJS.Timeout | undefined;
   private consumer: Consumer | undefined;
+  private jsm: JetStreamManager | undefined;
+  private jsClient: JetStreamClient | undefined;
   private batch: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private deadLetters: DeadLetterPublisher | undefined;
@@ -95,6 +98,8 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
     await this.ensureStream(jsm);
     await this.ensureConsumer(jsm);
     const js = jetstream(nc);
+    this.jsm = jsm;
+    this.jsClient = js;
     this.consumer = await js.consumers.get(this.js.stream, this.durable);
     if (this.config.deadLetter !== undefined) this.deadLetters = new DeadLetterPublisher(this.config.deadLetter, nc, js);
     const every = Math.max(250, Math.floor(this.js.ackWaitMs / 3));
@@ -251,6 +256,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
         if (!this.stopping) {
           const delay = Math.min(FETCH_RETRY_MAX_MS, FETCH_RETRY_BASE_MS * 2 ** failures++);
           this.env.log.warn({ err, trigger: this.name, retryInMs: delay }, 'NATS: fetching from JetStream failed; retrying');
+          await this.recreateConsumerIfGone();
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, delay);
             this.wake = () => {
@@ -265,6 +271,26 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
       }
     }
     this.fetching = false;
+  }
+
+  /** After a failed fetch: a durable consumer deleted under us (by an operator, or lost with the server's store) is created again. */
+  private async recreateConsumerIfGone(): Promise<void> {
+    const jsm = this.jsm;
+    const js = this.jsClient;
+    if (jsm === undefined || js === undefined) return;
+    try {
+      await jsm.consumers.info(this.js.stream, this.durable);
+      return;
+    } catch (err) {
+      if (!isApiError(err, JetStreamApiCodes.ConsumerNotFound)) return; // disconnected or the like: the fetch retry covers it
+    }
+    try {
+      this.env.log.warn({ trigger: this.name, stream: this.js.stream, durable: this.durable }, 'NATS: the durable consumer is gone; creating it again');
+      await this.ensureConsumer(jsm);
+      this.consumer = await js.consumers.get(this.js.stream, this.durable);
+    } catch (err) {
+      this.env.log.error({ err, trigger: this.name }, 'NATS: could not create the durable consumer again; retrying');
+    }
   }
 
   private sendWorking(every: number): void {
