@@ -7,7 +7,7 @@ import { installDependencies, readPackageJson, type DependencyResult } from './d
 import { findHandlerModule, type HandlerModule } from './handler-module.js';
 import type { BuildOptions } from './options.js';
 import { createProgress } from './progress.js';
-import { materializeSource, type MaterializedSource } from './source/materialize.js';
+import { materializeSource, statSource, type MaterializedSource } from './source/materialize.js';
 import { abandonStaging, claimTarget, entriesToKeep, finishTarget, moveIntoTarget, realOrSelf, RECORD_FILE } from './target.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +42,8 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
   if (source === target || isInside(source, target)) {
     throw new BuildError(`source ${options.source} lies inside the target ${options.target}, which fn-build empties first: keep them apart`);
   }
+
+  statSource(options.source);
 
   const { staging, removed } = await progress.step(
     'prepare',

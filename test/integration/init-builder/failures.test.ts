@@ -159,6 +159,8 @@ describe('fn-build failures', () => {
     const run = await runFnBuild([], { FNKIT_SOURCE: work.path('nowhere'), FNKIT_TARGET: work.path('nowhere-out') });
     expect(run.code).not.toBe(0);
     expect(errorLine(run)).toBe(`fn-build: error: source ${work.path('nowhere')} does not exist: mount the function's ConfigMap there or give --source <dir|file|.zip|.tgz>`);
+    // Checked before the target is claimed: nothing was created or emptied.
+    expect(existsSync(work.path('nowhere-out'))).toBe(false);
   });
 
   it('a target holding files fn-build did not write is refused and left untouched', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { type Stats, closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { BuildError } from '../build-error.js';
 import { directoryChecksum, fileSha256 } from './checksum.js';
@@ -35,12 +35,7 @@ export async function materializeSource(
   skip: ReadonlySet<string>,
   module?: string,
 ): Promise<MaterializedSource> {
-  let st;
-  try {
-    st = statSync(source);
-  } catch {
-    throw new BuildError(`source ${source} does not exist: mount the function's ConfigMap there or give --source <dir|file|.zip|.tgz>`);
-  }
+  const st = statSource(source);
   if (st.isDirectory()) {
     const files = walkDirectory(source, skip);
     if (files.length === 0) throw new BuildError(`source directory ${source} holds no files: mount the function's ConfigMap there or give --source`);
@@ -78,6 +73,15 @@ export async function materializeSource(
   }
   writeFileSync(join(staging, name), readFileSync(source));
   return { kind: 'file', files: 1, checksum, file: name };
+}
+
+/** The source's stat (links followed); a missing source is a clear line, checked before the target is touched. */
+export function statSource(source: string): Stats {
+  try {
+    return statSync(source);
+  } catch {
+    throw new BuildError(`source ${source} does not exist: mount the function's ConfigMap there or give --source <dir|file|.zip|.tgz>`);
+  }
 }
 
 function verify(source: string, actual: string, expected: string | undefined): void {
