@@ -36,8 +36,8 @@ describe('fn-run --kafka: CloudEvents Kafka binding', () => {
       { key: 'aaaaaa', value: '{"message":"Hello world!"}', headers: { ce_specversion: '1.0', ce_type: 'com.example.someevent', ce_source: '/mycontext', ce_id: 'A234-1234-1234', ce_time: '2018-04-05T17:31:00Z', ce_comexampleextension1: 'value', 'content-type': 'application/json' } },
       // 1: structured mode
       { key: 'k2', value: JSON.stringify(structured), headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8' } },
-      // 2: a plain record
-      { key: 'user-7', value: '{"n":1}', headers: { trace: 'abc' } },
+      // 2: a plain record with a content type
+      { key: 'user-7', value: '{"n":1}', headers: { trace: 'abc', 'content-type': 'application/json' } },
       // 3: binary mode without ce_id: undecodable
       { value: 'x', headers: { ce_specversion: '1.0', ce_type: 't', ce_source: '/s' } },
       // 4: invalid JSON under a JSON content type
@@ -46,7 +46,7 @@ describe('fn-run --kafka: CloudEvents Kafka binding', () => {
       { value: JSON.stringify({ specversion: '1.0', id: 'x', type: 't' }), headers: { 'content-type': 'application/cloudevents+json' } },
       // 6: oversized (more than --kafka-max-record-size 2kb)
       { value: 'z'.repeat(3000) },
-      // 7: a plain text record after the bad ones: the partition moved on
+      // 7: a plain record without content type, after the bad ones: the partition moved on
       { value: 'after' },
     ]);
 
@@ -56,8 +56,8 @@ describe('fn-run --kafka: CloudEvents Kafka binding', () => {
 
     expect(seen[0]).toMatchObject({ id: 'A234-1234-1234', type: 'com.example.someevent', source: '/mycontext', specversion: '1.0', time: '2018-04-05T17:31:00Z', datacontenttype: 'application/json', ext: 'value', partitionkey: 'aaaaaa', data: { message: 'Hello world!' }, key: 'aaaaaa', attempt: 1 });
     expect(seen[1]).toMatchObject({ id: 's-1', type: 'com.example.order.created', source: '/orders', subject: 'o-9', datacontenttype: 'application/json', data: { total: 12 }, partitionkey: 'k2' });
-    expect(seen[2]).toMatchObject({ id: `${topic}-0-2`, type: 'dev.fnkit.kafka.record', source: `/kafka/${topic}`, partitionkey: 'user-7', data: { n: 1 }, topic, partition: 0, offset: '2', key: 'user-7', headers: { trace: 'abc' } });
-    expect(seen[3]).toMatchObject({ id: `${topic}-0-7`, data: 'after', key: null });
+    expect(seen[2]).toMatchObject({ id: `${topic}-0-2`, type: 'dev.fnkit.kafka.record', source: `/kafka/${topic}`, datacontenttype: 'application/json', partitionkey: 'user-7', data: { n: 1 }, dataIsBuffer: false, topic, partition: 0, offset: '2', key: 'user-7', headers: { trace: 'abc' } });
+    expect(seen[3]).toMatchObject({ id: `${topic}-0-7`, data: { base64: Buffer.from('after').toString('base64') }, dataIsBuffer: true, key: null });
 
     const dead = await readRecords(dlq, 4);
     const byOffset = new Map(dead.map((r) => [r.headers['fnkit-dlq-offset'], r]));

@@ -131,7 +131,8 @@ export async function waitFor(check: () => boolean | Promise<boolean>, describe:
 }
 
 /**
- * A handler that records every invocation as a JSON line in $KT_OUT, and fails on request:
+ * A handler that records every invocation as a JSON line in $KT_OUT (`data`: a Buffer is recorded as its
+ * JSON when it parses, else as { base64 }; `dataIsBuffer` says which), and fails on request:
  * data.fail = 'always' (a 500), 'once' (a 500 on the first attempt), 'bad' (a 400: final), or
  * data.sleepMs to take time. With $KT_START it also writes a line when it starts.
  */
@@ -140,10 +141,12 @@ import { appendFileSync } from 'node:fs';
 import { BadRequestError } from '@fnkit/sdk';
 export default async function handler(event) {
   const t = event.trigger;
-  const data = event.data;
+  const raw = event.data;
+  let data = raw;
+  if (Buffer.isBuffer(raw)) { try { data = JSON.parse(raw.toString('utf8')); } catch { data = { base64: raw.toString('base64') }; } }
   const seen = { id: event.id, type: event.type, source: event.source, specversion: event.specversion, time: event.time,
     subject: event.subject, datacontenttype: event.datacontenttype, partitionkey: event.partitionkey, ext: event.comexampleextension1,
-    data: Buffer.isBuffer(data) ? { base64: data.toString('base64') } : data,
+    data, dataIsBuffer: Buffer.isBuffer(raw),
     topic: t.topic, partition: t.partition, offset: t.offset, key: t.key, headers: t.headers, attempt: t.attempt };
   if (process.env.KT_START) appendFileSync(process.env.KT_START, JSON.stringify({ id: event.id, offset: t.offset, partition: t.partition }) + '\\n');
   const sleepMs = (data && typeof data === 'object' && data.sleepMs) || Number(process.env.KT_SLEEP_MS || 0);

@@ -121,8 +121,9 @@ function decodeBinary(record: KafkaRecordInput, contentType: string | undefined,
 /**
  * A record that is not a CloudEvent becomes one: id `<topic>-<partition>-<offset>` (the same on every
  * redelivery, so handlers can deduplicate), source `/kafka/<topic>`, type KAFKA_RECORD_EVENT_TYPE,
- * time = the record timestamp, `partitionkey` = the key. Data: by content-type when there is one; without
- * one, JSON text starting with `{` or `[` is parsed, other UTF-8 becomes a string, other bytes stay a Buffer.
+ * time = the record timestamp, `partitionkey` = the key. Data follows the content-type header (JSON parsed,
+ * text a string, anything else a Buffer); without one the value stays bytes (a Buffer), as in the HTTP and
+ * NATS bindings: only a content type says what the bytes are.
  */
 function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: EventInit = {
@@ -134,7 +135,7 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
   };
   if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
   addPartitionKey(attrs, record.key);
-  attrs.data = contentType !== undefined && contentType !== '' ? decodeValue(record.value, contentType) : guessValue(record.value);
+  attrs.data = decodeValue(record.value, contentType === '' ? undefined : contentType);
   return createEvent(attrs, trigger);
 }
 
@@ -148,23 +149,6 @@ function decodeValue(value: Buffer | null, contentType: string | undefined): unk
     }
   }
   return decodeBody(value, contentType);
-}
-
-function guessValue(value: Buffer | null): unknown {
-  if (value === null || value.length === 0) return undefined;
-  if (!isUtf8(value)) return value;
-  const text = value.toString('utf8');
-  let i = 0;
-  while (i < value.length && (value[i] === 0x20 || value[i] === 0x0a || value[i] === 0x0d || value[i] === 0x09)) i++;
-  if (value[i] === 0x7b || value[i] === 0x5b) {
-    // '{' or '['
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  return text;
 }
 
 function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null): void {
