@@ -15,6 +15,12 @@ import { logLines, startCli, triggerCount, waitForStatus, waitUntil } from './cl
  */
 
 const fns = writeFunctions({
+  'slow.mjs': `
+    export default async (event, ctx) => {
+      ctx.log.info({ n: event.data.n }, 'START');
+      await new Promise((r) => setTimeout(r, 700));
+      ctx.log.info({ n: event.data.n }, 'DONE');
+    };`,
   'echo.mjs': `
     export default async (event) => ({ echo: event.data, via: event.trigger.kind });`,
   'seen.mjs': `
@@ -118,6 +124,30 @@ describe('NATS request-reply through the dispatcher', () => {
     } finally {
       await d.stop();
       await target.stop();
+    }
+  });
+});
+
+describe('SIGTERM with core NATS messages received but not yet started', () => {
+  it('handles them before exiting (the invoker refuses new work only once the adapters have stopped)', async () => {
+    const subject = unique();
+    const port = await freePort();
+    const fn = startCli([fns.path('slow.mjs'), '--port', String(port), '--host', '127.0.0.1', '--nats', subject, '--nats-max-in-flight', '1', '--shutdown-grace', '30s']);
+    try {
+      await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, 'fn-run to be ready', 60_000);
+      const nc = await connect({ servers: 'nats://127.0.0.1:4222' });
+      const h = headers();
+      h.set('content-type', 'application/json');
+      for (let n = 0; n < 4; n++) nc.publish(subject, JSON.stringify({ n }), { headers: h });
+      await nc.flush();
+      await nc.close();
+      await waitUntil(() => logLines(fn.stdout()).some((l) => l.msg === 'START'), 'the first message to start');
+      expect(await fn.stop('SIGTERM')).toBe(0);
+      const done = logLines(fn.stdout()).filter((l) => l.msg === 'DONE').map((l) => l.n);
+      expect(done.sort()).toEqual([0, 1, 2, 3]);
+      expect(logLines(fn.stdout()).some((l) => l.msg === 'invocation' && l.outcome === 'rejected')).toBe(false);
+    } finally {
+      await fn.stop('SIGKILL');
     }
   });
 });

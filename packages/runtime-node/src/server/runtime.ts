@@ -156,17 +156,23 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
       const started = Date.now();
       health.state = 'draining';
       triggerController.abort(new ShutdownError());
-      invoker.beginShutdown();
       log.info({ signal, inFlight: invoker.pending, graceMs: config.shutdownGraceMs, triggers: adapters.length }, 'shutting down: readiness off, draining in-flight invocations');
+      // New HTTP requests get 503 from here on (fastify's return503OnClosing).
       const closing = app.close();
-      // Adapters stop fetching at once and finish (ack/commit) what they have in flight, alongside the HTTP drain.
+      // Adapters stop fetching at once and finish what they had already received (invoke, then ack/commit),
+      // alongside the HTTP drain; so the invoker refuses new invocations only once they have stopped.
       const triggersStopped = stopAdapters();
+      const idle = triggersStopped.then(() => {
+        invoker.beginShutdown();
+        return invoker.whenIdle();
+      });
       let graceTimer: NodeJS.Timeout | undefined;
       const drained = await Promise.race([
-        Promise.all([invoker.whenIdle(), triggersStopped]).then(() => true),
+        idle.then(() => true),
         new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), config.shutdownGraceMs))),
       ]);
       clearTimeout(graceTimer);
+      invoker.beginShutdown();
       if (!drained) log.warn({ inFlight: invoker.pending }, 'the shutdown grace period ran out: aborting in-flight invocations');
       shutdownController.abort(new ShutdownError());
       pool?.abortAll();
