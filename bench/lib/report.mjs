@@ -38,19 +38,22 @@ export function markdown(rows, meta, opts) {
     `autocannon ${meta.autocannon}, ${opts.connections} connections, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per case, best of ${opts.rounds} rounds · ` +
     `cold start = median of ${opts.spawns} spawns (spawn → first 2xx, polled every 5 ms)`, '');
   out.push('Versions: ' + rows.map((r) => `${r.name} ${r.version}`).join(' · '), '');
-  out.push('| subject | GET req/s | GET p50 / p99 ms | POST CE req/s | POST p50 / p99 ms | req/s vs fastify (GET / POST) | cold start ms | cold vs node:http | RSS MiB | RSS vs node:http | notes |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| subject | GET req/s | GET p50 / p99 ms | POST CE req/s | POST p50 / p99 ms | req/s vs fastify (GET / POST) | server CPU µs/req (GET / POST) | CPU/req vs fastify (GET / POST) | cold start ms | cold vs node:http | RSS MiB | RSS vs node:http | notes |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
     const lat = (c) => (c ? `${fmt(c.p50)} / ${fmt(c.p99)}` : '–');
     out.push(`| ${r.name} | ${fmt(r.get?.rps)} | ${lat(r.get)} | ${fmt(r.post?.rps)} | ${lat(r.post)} | ` +
       `${x(ratio(r.get?.rps, fy?.get?.rps))} / ${x(ratio(r.post?.rps, fy?.post?.rps))} | ` +
+      `${fmt(r.get?.cpuUs, 1)} / ${fmt(r.post?.cpuUs, 1)} | ${x(ratio(r.get?.cpuUs, fy?.get?.cpuUs))} / ${x(ratio(r.post?.cpuUs, fy?.post?.cpuUs))} | ` +
       `${fmt(r.coldMs, 1)} | ${x(ratio(r.coldMs, nh?.coldMs))} | ${fmt(r.rssMiB, 1)} | ${x(ratio(r.rssMiB, nh?.rssMiB))} | ` +
       `${r.notes.join('; ').replace(/\|/g, '\\|') || ''} |`);
   }
   out.push('');
   out.push('Load generator and servers share the same machine (and its cores): compare subjects within one run, not across machines. ' +
     'req/s and latencies come from the best of the rounds for each case (outside load only lowers req/s). ' +
-    'RSS is VmRSS of the server process (plus any processes it forked) right after the POST load, highest of the rounds.', '');
+    'RSS is VmRSS of the server process (plus any processes it forked) right after the POST load, highest of the rounds. ' +
+    'Server CPU µs/req is the CPU time (user + system, all threads) the server process spent per request during the measured run, read from /proc, lowest of the rounds: ' +
+    'it is what a request costs the server, and other work on a shared machine moves it far less than req/s (a CPU/req ratio of 1.18x to fastify is what 0.85x of its req/s needs when the server is the bottleneck).', '');
   return out.join('\n');
 }
 
