@@ -17,6 +17,8 @@ const VERSION = '3.9.1';
 
 export interface OwnBroker {
   brokers: string;
+  /** With `sasl`: the SASL_PLAINTEXT (PLAIN) listener's address. */
+  saslBrokers?: string;
   start(): Promise<void>;
   /** SIGTERM (a clean shutdown, as in a rolling restart), then waits for the exit. */
   stop(): Promise<void>;
@@ -36,7 +38,12 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function createOwnBroker(): Promise<OwnBroker> {
+export interface OwnBrokerOptions {
+  /** Adds a SASL_PLAINTEXT listener with the PLAIN mechanism and these users (name → password). */
+  sasl?: Record<string, string>;
+}
+
+export async function createOwnBroker(options: OwnBrokerOptions = {}): Promise<OwnBroker> {
   const home = process.env.FNKIT_KAFKA_HOME ?? join(homedir(), '.cache', 'fnkit', `kafka-${VERSION}`);
   const libs = join(home, 'libs');
   if (!existsSync(join(libs, `kafka_2.13-${VERSION}.jar`))) {
@@ -46,21 +53,32 @@ export async function createOwnBroker(): Promise<OwnBroker> {
   const [port, controller] = [await freePort(), await freePort()];
   const props = join(dir, 'server.properties');
   const log = join(dir, 'broker.log');
-  writeFileSync(
-    props,
-    readFileSync(join(root, 'test/infra/kafka/server.properties.template'), 'utf8')
-      .replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`)
-      .replaceAll('127.0.0.1:9093', `127.0.0.1:${controller}`)
-      .replaceAll('@DATA_DIR@', join(dir, 'data')),
-  );
+  let text = readFileSync(join(root, 'test/infra/kafka/server.properties.template'), 'utf8')
+    .replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`)
+    .replaceAll('127.0.0.1:9093', `127.0.0.1:${controller}`)
+    .replaceAll('@DATA_DIR@', join(dir, 'data'));
+  let saslPort: number | undefined;
+  if (options.sasl) {
+    saslPort = await freePort();
+    const users = Object.entries(options.sasl).map(([u, p]) => `user_${u}="${p}"`).join(' ');
+    text = text
+      .replace(/^listeners=(.*)$/m, `listeners=$1,SASL_PLAINTEXT://127.0.0.1:${saslPort}`)
+      .replace(/^advertised\.listeners=(.*)$/m, `advertised.listeners=$1,SASL_PLAINTEXT://127.0.0.1:${saslPort}`)
+      .replace(/^listener\.security\.protocol\.map=(.*)$/m, 'listener.security.protocol.map=$1,SASL_PLAINTEXT:SASL_PLAINTEXT');
+    text += `\nsasl.enabled.mechanisms=PLAIN\nlistener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${users};\n`;
+  }
+  writeFileSync(props, text);
   const jvm = ['-Xms64m', '-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configuration=file:${join(root, 'test/infra/kafka/log4j.properties')}`, `-Dkafka.logs.file=${log}`, '-cp', `${libs}/*`];
-  const clusterId = randomBytes(16).toString('base64url');
+  // A Kafka cluster id: 16 random bytes, base64url; one starting with '-' would read as an option.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   await promisify(execFile)('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props]);
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const broker: OwnBroker = {
     brokers: `127.0.0.1:${port}`,
+    ...(saslPort !== undefined ? { saslBrokers: `127.0.0.1:${saslPort}` } : {}),
     async start() {
       const c = spawn('java', [...jvm, 'kafka.Kafka', props], { stdio: 'ignore' });
       child = c;
