@@ -69,4 +69,17 @@ describe('InFlight', () => {
     expect(idle).toBe(true);
     expect(f.whenFree()).toBeUndefined();
   });
+
+  it('whenFree(n) waits until n slots are free', async () => {
+    const f = new InFlight(4);
+    f.take(4);
+    let woke = false;
+    void f.whenFree(2)!.then(() => (woke = true));
+    f.release();
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    f.release();
+    await Promise.resolve();
+    expect(woke).toBe(true);
+  });
 });

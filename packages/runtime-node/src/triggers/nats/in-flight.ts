@@ -5,7 +5,7 @@
  */
 export class InFlight {
   private active = 0;
-  private freeWaiters: (() => void)[] = [];
+  private freeWaiters: { n: number; resolve: () => void }[] = [];
   private idleWaiters: (() => void)[] = [];
 
   constructor(readonly limit: number) {}
@@ -18,10 +18,11 @@ export class InFlight {
     return this.limit - this.active;
   }
 
-  /** Resolves when at least one slot is free; undefined (no extra tick) when one already is. */
-  whenFree(): Promise<void> | undefined {
-    if (this.active < this.limit) return undefined;
-    return new Promise<void>((resolve) => this.freeWaiters.push(resolve));
+  /** Resolves when at least `n` slots (at most the limit) are free; undefined (no extra tick) when they already are. */
+  whenFree(n = 1): Promise<void> | undefined {
+    const want = Math.min(n, this.limit);
+    if (this.limit - this.active >= want) return undefined;
+    return new Promise<void>((resolve) => this.freeWaiters.push({ n: want, resolve }));
   }
 
   /** Takes up to `n` free slots; returns how many it took. */
@@ -40,9 +41,13 @@ export class InFlight {
     if (n <= 0) return;
     this.active -= n;
     if (this.freeWaiters.length > 0) {
-      const waiters = this.freeWaiters;
-      this.freeWaiters = [];
-      for (const w of waiters) w();
+      const free = this.limit - this.active;
+      const still: { n: number; resolve: () => void }[] = [];
+      for (const w of this.freeWaiters) {
+        if (free >= w.n) w.resolve();
+        else still.push(w);
+      }
+      this.freeWaiters = still;
     }
     if (this.active === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;

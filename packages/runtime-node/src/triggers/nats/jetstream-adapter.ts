@@ -29,6 +29,8 @@ import type { NatsConfig, NatsJetStreamConfig } from './nats-settings.js';
 
 /** How long one pull request waits on the server for messages before the next one is sent. */
 const FETCH_EXPIRES_MS = 10_000;
+/** Pull requests outstanding at once. */
+const MAX_PULLS = 2;
 /** Backoff after a failed fetch (disconnected, server restarting): 250 ms doubling to 5 s. */
 const FETCH_RETRY_BASE_MS = 250;
 const FETCH_RETRY_MAX_MS = 5000;
@@ -58,7 +60,11 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private consumer: Consumer | undefined;
   private jsm: JetStreamManager | undefined;
   private jsClient: JetStreamClient | undefined;
-  private batch: ConsumerMessages | undefined;
+  /** Pull requests still receiving messages. */
+  private readonly batches = new Set<ConsumerMessages>();
+  private failures = 0;
+  /** No new pull before this time (backoff after a failed fetch). */
+  private retryAt = 0;
   private loop: Promise<void> | undefined;
   private deadLetters: DeadLetterPublisher | undefined;
   private fetching = false;
@@ -115,7 +121,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
 
   /** Stops fetching and lets in-flight handlers finish and ack (or nak); the connection's drain then flushes the acks. */
   protected async shutdown(): Promise<void> {
-    this.batch?.stop();
+    for (const b of this.batches) b.stop();
     this.wake?.();
     await this.loop;
     await this.slots.idle();
@@ -213,64 +219,88 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
 
   // ------------------------------------------------------------------------------------ fetching
 
+  /**
+   * The fetch loop. A pull request asks for as many messages as there are free slots (reserved up
+   * front). While one batch is still arriving, the next pull is sent once half the slots are free
+   * again, so the handlers never wait for a round trip to the server (at most MAX_PULLS outstanding).
+   */
   private async run(): Promise<void> {
-    let failures = 0;
+    const pulls = new Set<Promise<void>>();
     while (!this.stopping) {
-      const wait = this.slots.whenFree();
-      if (wait !== undefined) {
-        await Promise.race([wait, new Promise<void>((resolve) => (this.wake = resolve))]);
+      const now = Date.now();
+      if (this.retryAt > now) {
+        await this.sleep(this.retryAt - now);
+        continue;
+      }
+      const want = pulls.size === 0 ? 1 : Math.ceil(this.slots.limit / 2);
+      const free = pulls.size < MAX_PULLS ? this.slots.whenFree(want) : Promise.race(pulls);
+      if (free !== undefined) {
+        await Promise.race([free, ...pulls, this.wakeUp()]);
         continue;
       }
       const reserved = this.slots.take(this.slots.free);
-      let used = 0;
-      try {
-        const batch = await this.consumer!.fetch({ max_messages: reserved, expires: FETCH_EXPIRES_MS });
-        this.batch = batch;
-        this.fetching = true;
-        if (this.stopping) batch.stop();
-        for await (const m of batch) {
-          // After a reconnect the client may re-pull a batch in full: a message beyond what was reserved takes a slot of its own.
-          if (++used > reserved) this.slots.force();
-          if (this.stopping) {
-            m.nak(); // not started: another replica (or the next start) gets it at once
-            this.slots.release();
-            continue;
-          }
-          this.handle(m).then(
-            () => this.slots.release(),
-            (err: unknown) => {
-              // A bug, not a handler failure (those are outcomes): leave no message unsettled.
-              m.nak(this.js.retryMaxDelayMs);
-              this.slots.release();
-              this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed; redelivering later');
-            },
-          );
-        }
-        if (used === 0) {
-          this.lag = 0;
-          this.scheduleFlush();
-        }
-        failures = 0;
-      } catch (err) {
-        this.fetching = false;
-        if (!this.stopping) {
-          const delay = Math.min(FETCH_RETRY_MAX_MS, FETCH_RETRY_BASE_MS * 2 ** failures++);
-          this.env.log.warn({ err, trigger: this.name, retryInMs: delay }, 'NATS: fetching from JetStream failed; retrying');
-          await this.recreateConsumerIfGone();
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, delay);
-            this.wake = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-        }
-      } finally {
-        this.batch = undefined;
-        this.slots.release(Math.max(0, reserved - used));
-      }
+      const pull: Promise<void> = this.pull(reserved).finally(() => pulls.delete(pull));
+      pulls.add(pull);
     }
+    await Promise.all(pulls);
     this.fetching = false;
+  }
+
+  /** One pull request for `reserved` messages; each message received is handed to handle(). Never rejects. */
+  private async pull(reserved: number): Promise<void> {
+    let used = 0;
+    let batch: ConsumerMessages | undefined;
+    try {
+      batch = await this.consumer!.fetch({ max_messages: reserved, expires: FETCH_EXPIRES_MS });
+      this.batches.add(batch);
+      this.fetching = true;
+      if (this.stopping) batch.stop();
+      for await (const m of batch) {
+        // After a reconnect the client may re-pull a batch in full: a message beyond what was reserved takes a slot of its own.
+        if (++used > reserved) this.slots.force();
+        if (this.stopping) {
+          m.nak(); // not started: another replica (or the next start) gets it at once
+          this.slots.release();
+          continue;
+        }
+        this.handle(m).then(
+          () => this.slots.release(),
+          (err: unknown) => {
+            // A bug, not a handler failure (those are outcomes): leave no message unsettled.
+            m.nak(this.js.retryMaxDelayMs);
+            this.slots.release();
+            this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed; redelivering later');
+          },
+        );
+      }
+      if (used === 0) {
+        this.lag = 0;
+        this.scheduleFlush();
+      }
+      this.failures = 0;
+    } catch (err) {
+      this.fetching = false;
+      if (!this.stopping) {
+        const delay = Math.min(FETCH_RETRY_MAX_MS, FETCH_RETRY_BASE_MS * 2 ** this.failures++);
+        this.retryAt = Math.max(this.retryAt, Date.now() + delay);
+        this.env.log.warn({ err, trigger: this.name, retryInMs: delay }, 'NATS: fetching from JetStream failed; retrying');
+        await this.recreateConsumerIfGone();
+      }
+    } finally {
+      if (batch !== undefined) this.batches.delete(batch);
+      this.slots.release(Math.max(0, reserved - used));
+    }
+  }
+
+  /** A promise stop() resolves at once (so the loop notices it is stopping). */
+  private wakeUp(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), this.wakeUp()]);
+    clearTimeout(timer);
   }
 
   /** After a failed fetch: a durable consumer deleted under us (by an operator, or lost with the server's store) is created again. */
