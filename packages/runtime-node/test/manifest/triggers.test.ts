@@ -29,7 +29,7 @@ describe('fn-run manifest: triggers', () => {
     expect(c.args.slice(0, 5)).toEqual(['trigger', 'cron', '--once', '--target', 'http://orders.default.svc:8080']);
     const s = dispatchSettings(c);
     expect(s).toMatchObject({ kind: 'cron', once: true, target: 'http://orders.default.svc:8080/', timeoutMs: 25_000 });
-    expect(s.once_).toMatchObject({ expression: '*/5 * * * *', timezone: 'Europe/Berlin', data: { value: { job: 'sweep' }, contentType: 'application/json' } });
+    expect(s.onceTick).toMatchObject({ expression: '*/5 * * * *', timezone: 'Europe/Berlin', data: { value: { job: 'sweep' }, contentType: 'application/json' } });
     expect(job.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('Never');
     expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
   });
@@ -39,7 +39,7 @@ describe('fn-run manifest: triggers', () => {
     expect(find(objects, 'CronJob', 'orders-cron-3').spec.schedule).toBe('0 12 * * 1-5');
     const daily = find(objects, 'CronJob', 'orders-cron-nightly');
     expect(daily.spec.schedule).toBe('@daily');
-    expect(dispatchSettings(triggerContainer(daily)).once_).toMatchObject({ name: 'nightly', expression: '@daily' });
+    expect(dispatchSettings(triggerContainer(daily)).onceTick).toMatchObject({ name: 'nightly', expression: '@daily' });
     const fast = find(objects, 'Deployment', 'orders-cron-fast');
     expect(fast.spec.strategy).toEqual({ type: 'Recreate' });
     const s = dispatchSettings(triggerContainer(fast));
