@@ -192,7 +192,7 @@ async function main() {
     ...rows.map((r) => (r.error ? `| ${r.name} | — | — | — | failed: ${r.error} |` : `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${ratio(r.rps)} | ${r.all.join(', ')} |`)),
     '',
     'Each subject reads the same pre-filled stream from the start through its own new durable pull consumer with explicit acks; the time runs from the first message handled to the last (connection and consumer set-up excluded).',
-    `Same ack policy: one ack per message, sent after its handler returned. The bare consumer is the client's own \`consume({ max_messages: ${IN_FLIGHT} })\` loop awaiting a no-op handler per message; fn-run fetches as many messages as it has free in-flight slots (--nats-max-in-flight ${IN_FLIGHT}) and runs them concurrently.`,
+    `Same ack policy: one ack per message, sent after its handler returned. The bare consumer is the client's own \`consume({ max_messages: ${IN_FLIGHT} })\` loop awaiting a no-op handler per message; fn-run fetches as many messages as it has free in-flight slots (--nats-max-in-flight ${IN_FLIGHT}; the next pull goes out when half are free) and runs them concurrently.`,
     'fn-run decodes each message into a CloudEvent, goes through the invoker (deadline, abort signal, logger, metrics) and, by default, logs one line per invocation; `--log-level warn` drops that line.',
     'The server, the consumer and the bench share the machine: compare rows within one run.',
     '',
