@@ -2,7 +2,7 @@
 // nothing) against a bare JetStream consumer with the same ack policy (a durable pull consumer, one
 // explicit ack per message after its "handler" returned), side by side in one run, on the same
 // pre-filled stream (a fresh durable consumer each, reading from the start).
-// Usage: node bench/jetstream.mjs   (env: BENCH_JS_MESSAGES (default 30000), BENCH_JS_IN_FLIGHT (64), BENCH_JS_ROUNDS (2))
+// Usage: node bench/jetstream.mjs   (env: BENCH_JS_MESSAGES (default 20000), BENCH_JS_IN_FLIGHT (64), BENCH_JS_ROUNDS (3))
 // The subjects take turns, ROUNDS times; each row reports its best round (the machine is shared and noisy).
 // Needs NATS with JetStream on 127.0.0.1:4222: started with test/infra/nats.sh when none is running.
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,9 +32,9 @@ const num = (name, dflt) => {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v} is not a positive integer; unset it or give e.g. ${dflt}`);
   return n;
 };
-const MESSAGES = num('BENCH_JS_MESSAGES', 30_000);
+const MESSAGES = num('BENCH_JS_MESSAGES', 20_000);
 const IN_FLIGHT = num('BENCH_JS_IN_FLIGHT', 64);
-const ROUNDS = num('BENCH_JS_ROUNDS', 2);
+const ROUNDS = num('BENCH_JS_ROUNDS', 3);
 const URL = 'nats://127.0.0.1:4222';
 const log = (...a) => console.error('[bench jetstream]', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -78,20 +78,26 @@ async function bareConsumer(nc, stream, subject) {
   let n = 0;
   let t0 = 0;
   let t1 = 0;
+  let cpu0;
+  let cpu;
   for await (const m of messages) {
     await handler(m);
     m.ack();
     n++;
-    if (n === 1) t0 = performance.now();
+    if (n === 1) {
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+    }
     if (n === MESSAGES) {
       t1 = performance.now();
+      cpu = process.cpuUsage(cpu0);
       break;
     }
   }
   await messages.close();
   await nc.flush();
   await jsm.consumers.delete(stream, durable).catch(() => undefined);
-  return { seconds: (t1 - t0) / 1000 };
+  return { seconds: (t1 - t0) / 1000, cpuMicros: cpu.user + cpu.system };
 }
 
 // fn-run: the handler does nothing but note when the first and the last message arrived.
@@ -101,11 +107,11 @@ async function fnRun(stream, subject, extraArgs) {
   writeFileSync(
     join(dir, 'handler.mjs'),
     `import { writeFileSync } from 'node:fs';
-let n = 0, t0 = 0;
+let n = 0, t0 = 0, cpu0;
 export default function handler() {
   n++;
-  if (n === 1) t0 = performance.timeOrigin + performance.now();
-  if (n === ${MESSAGES}) writeFileSync(${JSON.stringify(times)}, JSON.stringify({ t0, t1: performance.timeOrigin + performance.now() }));
+  if (n === 1) { t0 = performance.timeOrigin + performance.now(); cpu0 = process.cpuUsage(); }
+  if (n === ${MESSAGES}) { const cpu = process.cpuUsage(cpu0); writeFileSync(${JSON.stringify(times)}, JSON.stringify({ t0, t1: performance.timeOrigin + performance.now(), cpuMicros: cpu.user + cpu.system })); }
 }
 `,
   );
@@ -120,8 +126,8 @@ export default function handler() {
     const until = Date.now() + 300_000;
     while (!existsSync(times) && Date.now() < until && child.exitCode === null) await sleep(50);
     if (!existsSync(times)) throw new Error(`fn-run did not handle ${MESSAGES} messages (exit ${child.exitCode}); see bench/.work/logs`);
-    const { t0, t1 } = JSON.parse(readFileSync(times, 'utf8'));
-    return { seconds: (t1 - t0) / 1000 };
+    const { t0, t1, cpuMicros } = JSON.parse(readFileSync(times, 'utf8'));
+    return { seconds: (t1 - t0) / 1000, cpuMicros };
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -151,8 +157,9 @@ async function main() {
       for (const [i, s] of subjects.entries()) {
         log(`round ${round}/${ROUNDS}: ${s.name}: consuming ${MESSAGES} messages`);
         try {
-          const { seconds } = await s.run();
-          results[i].push(seconds);
+          const r = await s.run();
+          results[i].push(r);
+          const { seconds } = r;
           log(`${s.name}: ${Math.round(MESSAGES / seconds)} messages/s`);
         } catch (err) {
           results[i].push(err);
@@ -161,13 +168,14 @@ async function main() {
       }
     }
     for (const [i, s] of subjects.entries()) {
-      const ok = results[i].filter((r) => typeof r === 'number');
+      const ok = results[i].filter((r) => !(r instanceof Error));
       if (ok.length === 0) {
         rows.push({ name: s.name, error: results[i][0].message });
         continue;
       }
-      const seconds = Math.min(...ok);
-      rows.push({ name: s.name, seconds, rps: MESSAGES / seconds, all: ok.map((x) => Math.round(MESSAGES / x)) });
+      const seconds = Math.min(...ok.map((r) => r.seconds));
+      const cpu = Math.min(...ok.map((r) => r.cpuMicros)) / MESSAGES;
+      rows.push({ name: s.name, seconds, rps: MESSAGES / seconds, cpu, all: ok.map((r) => Math.round(MESSAGES / r.seconds)) });
     }
   } finally {
     const jsm = await jetstreamManager(nc);
@@ -187,13 +195,14 @@ async function main() {
     '',
     `Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · Node ${process.version} · ${cpus().length} cores · @nats-io/jetstream ${clientVersion} · nats-server on 127.0.0.1:4222 (test/infra/nats.sh) · ${MESSAGES} messages of ~70 bytes · ${IN_FLIGHT} in flight · best of ${ROUNDS} rounds, subjects taking turns`,
     '',
-    '| subject | seconds (best) | messages/s (best) | vs bare consumer | messages/s, every round |',
-    '|---|---:|---:|---:|---|',
-    ...rows.map((r) => (r.error ? `| ${r.name} | — | — | — | failed: ${r.error} |` : `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${ratio(r.rps)} | ${r.all.join(', ')} |`)),
+    '| subject | seconds (best) | messages/s (best) | vs bare consumer | CPU µs per message (best) | messages/s, every round |',
+    '|---|---:|---:|---:|---:|---|',
+    ...rows.map((r) => (r.error ? `| ${r.name} | — | — | — | — | failed: ${r.error} |` : `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${ratio(r.rps)} | ${r.cpu.toFixed(1)} | ${r.all.join(', ')} |`)),
     '',
     'Each subject reads the same pre-filled stream from the start through its own new durable pull consumer with explicit acks; the time runs from the first message handled to the last (connection and consumer set-up excluded).',
     `Same ack policy: one ack per message, sent after its handler returned. The bare consumer is the client's own \`consume({ max_messages: ${IN_FLIGHT} })\` loop awaiting a no-op handler per message; fn-run fetches as many messages as it has free in-flight slots (--nats-max-in-flight ${IN_FLIGHT}; the next pull goes out when half are free) and runs them concurrently.`,
     'fn-run decodes each message into a CloudEvent, goes through the invoker (deadline, abort signal, logger, metrics) and, by default, logs one line per invocation; `--log-level warn` drops that line.',
+    'CPU is the consuming process\'s user + system time from the first message to the last (fn-run: its whole process), divided by the messages.',
     'The server, the consumer and the bench share the machine: compare rows within one run.',
     '',
   ].join('\n');
