@@ -155,6 +155,16 @@ describe('fn-build failures', () => {
     expect(errorLine(run)).toMatch(/cannot compile handler\.ts: handler\.ts:2:\d+: /);
   });
 
+  it('an unknown flag is one line pointing at --help, which prints the usage', async () => {
+    const bad = await runFnBuild(['--sauce', '/src']);
+    expect(bad.code).not.toBe(0);
+    expect(errorLine(bad)).toMatch(/Unknown option '--sauce'.*\(run fn-build --help for the options\)/);
+    const help = await runFnBuild(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: fn-build \[--source/);
+    expect(help.stdout).toContain('KUBELESS_INSTALL_VOLUME');
+  });
+
   it('a missing source says where it looked and what to do', async () => {
     const run = await runFnBuild([], { FNKIT_SOURCE: work.path('nowhere'), FNKIT_TARGET: work.path('nowhere-out') });
     expect(run.code).not.toBe(0);
