@@ -9,6 +9,7 @@ import { dependencyHash } from '../src/dependencies.js';
 import { redact } from '../src/redact.js';
 import { sourceChecksum } from '../src/source/checksum.js';
 import { safeEntryPath } from '../src/source/safe-path.js';
+import { walkDirectory } from '../src/source/walk-directory.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -95,5 +96,21 @@ describe('sourceChecksum', () => {
     writeFileSync(join(dir, 'f.zip'), 'bytes');
     const shell = execFileSync('sha256sum', [join(dir, 'f.zip')], { encoding: 'utf8' }).split(' ')[0];
     expect(await sourceChecksum(join(dir, 'f.zip'))).toBe(`sha256:${shell}`);
+  });
+});
+
+describe('walkDirectory', () => {
+  it('follows links, refuses a loop and a broken link with a line naming them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnkit-walk-'));
+    dirs.push(dir);
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', 'x.js'), 'x');
+    symlinkSync('a', join(dir, 'b'));
+    expect(walkDirectory(dir).map((f) => f.rel)).toEqual(['a/x.js', 'b/x.js']);
+    symlinkSync('..', join(dir, 'a', 'up'));
+    expect(() => walkDirectory(dir)).toThrow(/links back to .* \(a loop\): remove the link/);
+    rmSync(join(dir, 'a', 'up'));
+    symlinkSync('missing.js', join(dir, 'dangling.js'));
+    expect(() => walkDirectory(dir)).toThrow(/dangling\.js is a broken symbolic link/);
   });
 });
