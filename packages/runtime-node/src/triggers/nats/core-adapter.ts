@@ -10,7 +10,7 @@ import { DeadLetterPublisher } from './dead-letter.js';
 import { InFlight } from './in-flight.js';
 import { headersOf, oversize } from './message.js';
 import type { NatsConfig } from './nats-settings.js';
-import { errorReply, replyFor } from './reply.js';
+import { errorReply, replyFor, statusOf } from './reply.js';
 
 /**
  * A core NATS subscription (optionally in a queue group, so replicas share the messages). Each
@@ -132,10 +132,6 @@ export class NatsCoreAdapter extends NatsAdapterBase {
       this.env.log.error({ err, trigger: this.name, deadLetter: this.deadLetters.subject }, 'NATS: could not publish the dead letter');
     }
   }
-}
-
-export function statusOf(outcome: Outcome): number {
-  return outcome.type === 'result' ? outcome.response.status : outcome.status;
 }
 
 /** A message refused before decoding (e.g. too large), with the status its reply or dead letter gets. */

@@ -22,9 +22,9 @@ import { describeFailure, isRetryable, isSuccess, type TriggerEnvironment } from
 import { NatsAdapterBase } from './base-adapter.js';
 import type { SharedNatsConnection } from './connection.js';
 import { DeadLetterPublisher } from './dead-letter.js';
-import { statusOf } from './core-adapter.js';
 import { InFlight } from './in-flight.js';
 import { headersOf, oversize } from './message.js';
+import { statusOf } from './reply.js';
 import type { NatsConfig, NatsJetStreamConfig } from './nats-settings.js';
 
 /** How long one pull request waits on the server for messages before the next one is sent. */
@@ -387,6 +387,11 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
       this.acks.push(m);
       this.succeeded++;
       this.scheduleFlush();
+      return;
+    }
+    if (outcome.type === 'rejected' && outcome.reason === 'shutting-down') {
+      // It never ran (this process is stopping): back at once, for another replica or the next start; never a dead letter.
+      m.nak();
       return;
     }
     const reason = describeFailure(outcome);

@@ -54,3 +54,8 @@ export function errorReply(status: number, reason: string, jsonBody?: string): N
     body: Buffer.from(body),
   };
 }
+
+/** The status an outcome stands for (a result's own status, or the error's). */
+export function statusOf(outcome: Outcome): number {
+  return outcome.type === 'result' ? outcome.response.status : outcome.status;
+}
