@@ -33,6 +33,14 @@ export function markdown(rows, meta, opts) {
   out.push('# HTTP benchmark: fn-run vs peers', '');
   out.push('## Targets', '');
   for (const t of targets(rows)) out.push(`- **${t.status}** ${t.text}: ${t.detail}`);
+  const fn = rows.find((r) => r.id === 'fn-run');
+  const cpuGet = ratio(fn?.get?.cpuUs, fy?.get?.cpuUs);
+  const cpuPost = ratio(fn?.post?.cpuUs, fy?.post?.cpuUs);
+  if (Number.isFinite(cpuGet) || Number.isFinite(cpuPost)) {
+    // req/s on a shared machine can pass or fail by luck; CPU per request says what a request costs.
+    out.push(`- cross-check (not a target): fn-run server CPU per request vs bare fastify: GET ${x(cpuGet)}, POST ${x(cpuPost)}; ` +
+      `0.85x of fastify's req/s needs at most ~1.18x when the server is the bottleneck`);
+  }
   out.push('');
   out.push(`Date: ${meta.date} · Node ${meta.node} · ${meta.cores} cores (${meta.cpu}) · ` +
     `autocannon ${meta.autocannon}, ${opts.connections} connections, ${opts.warmupSec} s warm-up + ${opts.durationSec} s per case, best of ${opts.rounds} rounds · ` +
