@@ -2,7 +2,7 @@
 // against a bare kafkajs `eachMessage` consumer with the same commit policy (offsets committed only
 // after the record was handled, batched on a short interval), side by side in one run, on the same
 // topic (fresh consumer group each, reading from the beginning).
-// Usage: node bench/kafka.mjs   (env: BENCH_KAFKA_RECORDS (default 200000), BENCH_KAFKA_PARTITIONS (4))
+// Usage: node bench/kafka.mjs   (env: BENCH_KAFKA_RECORDS (default 300000), BENCH_KAFKA_PARTITIONS (4))
 // Needs a broker on 127.0.0.1:9092: started with test/infra/kafka.sh when none is running.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ const num = (name, dflt) => {
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v} is not a positive integer; unset it or give e.g. ${dflt}`);
   return n;
 };
-const RECORDS = num('BENCH_KAFKA_RECORDS', 200_000);
+const RECORDS = num('BENCH_KAFKA_RECORDS', 300_000);
 const PARTITIONS = num('BENCH_KAFKA_PARTITIONS', 4);
 const BROKER = '127.0.0.1:9092';
 const COMMIT_INTERVAL_MS = 500; // fn-run's Kafka trigger commits every 500 ms
@@ -82,6 +82,12 @@ async function bareKafkajs(topic) {
   let n = 0;
   let t0 = 0;
   let t1 = 0;
+  let c0 = 0;
+  let c1 = 0;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
@@ -90,15 +96,21 @@ async function bareKafkajs(topic) {
     partitionsConsumedConcurrently: PARTITIONS,
     eachMessage: async () => {
       n++;
-      if (n === 1) t0 = performance.now();
-      if (n === RECORDS) t1 = performance.now();
+      if (n === 1) {
+        t0 = performance.now();
+        c0 = cpu();
+      }
+      if (n === RECORDS) {
+        t1 = performance.now();
+        c1 = cpu();
+      }
     },
   });
   const until = Date.now() + 300_000;
   while (n < RECORDS && Date.now() < until) await sleep(50);
   await consumer.disconnect();
   if (n < RECORDS) throw new Error(`bare kafkajs consumed ${n} of ${RECORDS} records in 300 s`);
-  return { seconds: (t1 - t0) / 1000 };
+  return { seconds: (t1 - t0) / 1000, cpuUsPerRecord: (c1 - c0) / (RECORDS - 1) };
 }
 
 // fn-run: the handler does nothing but note when the first and the last record arrived.
@@ -108,11 +120,12 @@ async function fnRun(topic, extraArgs) {
   writeFileSync(
     join(dir, 'handler.mjs'),
     `import { writeFileSync } from 'node:fs';
-let n = 0, t0 = 0;
+let n = 0, t0 = 0, c0 = 0;
+const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
 export default function handler() {
   n++;
-  if (n === 1) t0 = performance.timeOrigin + performance.now();
-  if (n === ${RECORDS}) writeFileSync(${JSON.stringify(times)}, JSON.stringify({ t0, t1: performance.timeOrigin + performance.now() }));
+  if (n === 1) { t0 = performance.timeOrigin + performance.now(); c0 = cpu(); }
+  if (n === ${RECORDS}) writeFileSync(${JSON.stringify(times)}, JSON.stringify({ t0, t1: performance.timeOrigin + performance.now(), cpuUs: cpu() - c0 }));
 }
 `,
   );
@@ -128,8 +141,8 @@ export default function handler() {
     const until = Date.now() + 300_000;
     while (!existsSync(times) && Date.now() < until && child.exitCode === null) await sleep(50);
     if (!existsSync(times)) throw new Error(`fn-run did not handle ${RECORDS} records (exit ${child.exitCode}); see bench/.work/logs`);
-    const { t0, t1 } = JSON.parse(readFileSync(times, 'utf8'));
-    return { seconds: (t1 - t0) / 1000 };
+    const { t0, t1, cpuUs } = JSON.parse(readFileSync(times, 'utf8'));
+    return { seconds: (t1 - t0) / 1000, cpuUsPerRecord: cpuUs / (RECORDS - 1) };
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -139,7 +152,21 @@ export default function handler() {
   }
 }
 
+// The bare consumer runs in a fresh process too, so neither side has a JIT warmed by earlier runs.
+async function bareKafkajsChild(topic) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--bare', topic], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  const code = await new Promise((resolve) => child.once('exit', (c, sig) => resolve(c ?? sig)));
+  if (code !== 0) throw new Error(`the bare consumer exited with ${code}`);
+  return JSON.parse(out);
+}
+
 async function main() {
+  if (process.argv[2] === '--bare') {
+    process.stdout.write(JSON.stringify(await bareKafkajs(process.argv[3])));
+    return;
+  }
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
   await ensureBroker();
   const topic = unique('bench-kafka');
@@ -149,17 +176,17 @@ async function main() {
   try {
     // The bare consumer runs first and last: the machine is shared, so its mean brackets the fn-run runs.
     const subjects = [
-      { name: 'bare kafkajs eachMessage (first)', run: () => bareKafkajs(topic) },
+      { name: 'bare kafkajs eachMessage (first)', run: () => bareKafkajsChild(topic) },
       { name: 'fn-run --kafka', run: () => fnRun(topic, []) },
       { name: 'fn-run --kafka, --log-level warn', run: () => fnRun(topic, ['--log-level', 'warn']) },
-      { name: 'bare kafkajs eachMessage (last)', run: () => bareKafkajs(topic) },
+      { name: 'bare kafkajs eachMessage (last)', run: () => bareKafkajsChild(topic) },
     ];
     for (const s of subjects) {
       log(`${s.name}: consuming ${RECORDS} records`);
       try {
-        const { seconds } = await s.run();
-        rows.push({ name: s.name, seconds, rps: RECORDS / seconds });
-        log(`${s.name}: ${Math.round(RECORDS / seconds)} records/s`);
+        const { seconds, cpuUsPerRecord } = await s.run();
+        rows.push({ name: s.name, seconds, rps: RECORDS / seconds, cpu: cpuUsPerRecord });
+        log(`${s.name}: ${Math.round(RECORDS / seconds)} records/s, ${cpuUsPerRecord.toFixed(2)} CPU µs/record`);
       } catch (err) {
         rows.push({ name: s.name, error: err.message });
         log(`${s.name}: failed: ${err.message}`);
@@ -172,6 +199,10 @@ async function main() {
   const bare = bares.length ? bares.reduce((a, b) => a + b, 0) / bares.length : undefined;
   const fnrun = rows[1]?.rps;
   const ratio = (r) => (bare && r ? `${(r / bare).toFixed(2)}x` : '—');
+  const bareCpus = [rows[0]?.cpu, rows[3]?.cpu].filter((x) => typeof x === 'number');
+  const bareCpu = bareCpus.length ? bareCpus.reduce((a, b) => a + b, 0) / bareCpus.length : undefined;
+  // CPU time per record is steadier than records/s on a shared machine: the ratio of bare to fn-run CPU per record.
+  const cpuRatio = (c) => (bareCpu && c ? `${(bareCpu / c).toFixed(2)}x` : '—');
   const pass = bare && fnrun ? fnrun / bare >= 0.8 : false;
   const md = [
     '# Kafka trigger benchmark: fn-run vs a bare kafkajs consumer',
@@ -179,16 +210,20 @@ async function main() {
     '## Target',
     '',
     `- **${pass ? 'PASS' : 'FAIL'}** fn-run --kafka records/s ≥ 0.8x bare kafkajs eachMessage: ${ratio(fnrun)} (--log-level warn: ${ratio(rows[2]?.rps)})`,
+    `- By CPU time per record (steadier on a shared machine): fn-run --kafka ${cpuRatio(rows[1]?.cpu)} the bare consumer's efficiency (--log-level warn: ${cpuRatio(rows[2]?.cpu)})`,
     '',
     `Date: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} · Node ${process.version} · ${cpus().length} cores · kafkajs ${kafkajsVersion} · Apache Kafka 3.9.1 (single node, KRaft, test/infra/kafka.sh) · ${RECORDS} records of ~70 bytes on ${PARTITIONS} partitions · one run each, the bare consumer before and after`,
     '',
-    '| subject | seconds | records/s | vs bare kafkajs (mean of its two runs) | notes |',
-    '|---|---:|---:|---:|---|',
-    ...rows.map((r) => (r.error ? `| ${r.name} | — | — | — | failed: ${r.error} |` : `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${ratio(r.rps)} |  |`)),
+    '| subject | seconds | records/s | vs bare kafkajs (mean of its two runs) | CPU µs / record | CPU efficiency vs bare | notes |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => (r.error ? `| ${r.name} | — | — | — | — | — | failed: ${r.error} |` : `| ${r.name} | ${r.seconds.toFixed(2)} | ${Math.round(r.rps)} | ${ratio(r.rps)} | ${r.cpu.toFixed(2)} | ${cpuRatio(r.cpu)} |  |`)),
     '',
     'Each subject reads the same pre-filled topic from the beginning with a fresh consumer group; the time runs from the first record handled to the last (group join and connection set-up excluded).',
+    'Every subject runs in a fresh Node process (the bare consumer too), so none has a JIT warmed by an earlier run.',
+    'CPU µs / record: user + system CPU time of the consuming process over the same window, divided by the records; efficiency = bare CPU per record / subject CPU per record.',
     `Both commit only after a record was handled, batched: kafkajs auto-commits resolved offsets every ${COMMIT_INTERVAL_MS} ms; fn-run commits handled offsets every ${COMMIT_INTERVAL_MS} ms.`,
     'fn-run decodes each record into a CloudEvent, goes through the invoker (deadline, abort signal, logger, metrics) and, by default, logs one line per invocation; `--log-level warn` drops that line.',
+    ...(rows[1]?.cpu && rows[2]?.cpu ? [`In this run the invoker's per-invocation info log line cost ${(rows[1].cpu - rows[2].cpu).toFixed(1)} CPU µs per record (the difference between the two fn-run rows).`] : []),
     'The broker, the consumer and the bench share the machine: compare rows within one run.',
     '',
   ].join('\n');
