@@ -195,6 +195,17 @@ describe('KafkaAdapter', () => {
     expect(h.consumer.committed(0)).toBe('3');
   });
 
+  it('commits the progress again after the group is joined again (a commit may have been dropped meanwhile)', async () => {
+    const h = await harness(() => ok());
+    h.consumer.events.onBatch(batch(0, 0, 3));
+    await until(() => h.seen.length === 3, 'handled');
+    await h.adapter.flushCommits();
+    expect(h.consumer.commits).toHaveLength(1);
+    h.consumer.events.onAssignment([{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]);
+    await h.adapter.flushCommits();
+    expect(h.consumer.commits).toEqual([{ topic: 't', partition: 0, offset: '3' }, { topic: 't', partition: 0, offset: '3' }]);
+  });
+
   it('skips records fetched again after a rebalance or reconnect', async () => {
     const h = await harness(() => ok());
     h.consumer.events.onBatch(batch(0, 0, 4));

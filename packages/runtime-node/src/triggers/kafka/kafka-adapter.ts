@@ -270,6 +270,8 @@ export class KafkaAdapter implements TriggerAdapter {
       if (keep.has(key)) {
         // A restarted consumer forgets pauses: say it again.
         if (s.paused) this.consumer.pause([s]);
+        // kafkajs drops a commit silently while its consumer restarts: commit the progress again in the new generation.
+        s.committedNext = undefined;
         continue;
       }
       // Revoked: records not started go back to the group (uncommitted); a retry wait is given up.
