@@ -33,20 +33,30 @@ export function natsMonitoringEndpoint(options: ManifestOptions, nats: NatsConfi
   return `${url.hostname}:8222`;
 }
 
+/**
+ * The durable consumers the NATS trigger creates (triggers/nats/index.ts): `--nats-durable` for one
+ * subject, `<durable>_<subject>` (`.` → `_`, `*` → `any`, `>` → `all`) for each of several. A test
+ * checks these against the trigger's own adapters.
+ */
+export function jetStreamConsumers(nats: NatsConfig): string[] {
+  const durable = nats.jetstream!.durable;
+  if (nats.subjects.length === 1) return [durable];
+  return nats.subjects.map((s) => `${durable}_${s.replace(/\./g, '_').replace(/\*/g, 'any').replace(/>/g, 'all')}`);
+}
+
+/** A `nats-jetstream` trigger per durable consumer. */
 export function natsTriggers(options: ManifestOptions, nats: NatsConfig): ScaledTrigger[] {
   const js = nats.jetstream!;
-  return [
-    {
-      type: 'nats-jetstream',
-      metadata: {
-        natsServerMonitoringEndpoint: natsMonitoringEndpoint(options, nats),
-        account: '$G',
-        stream: js.stream,
-        consumer: js.durable,
-        lagThreshold: String(options.keda!.lagThreshold),
-      },
+  return jetStreamConsumers(nats).map((consumer) => ({
+    type: 'nats-jetstream',
+    metadata: {
+      natsServerMonitoringEndpoint: natsMonitoringEndpoint(options, nats),
+      account: '$G',
+      stream: js.stream,
+      consumer,
+      lagThreshold: String(options.keda!.lagThreshold),
     },
-  ];
+  }));
 }
 
 export function scaledObject(options: ManifestOptions, target: string, labels: Record<string, string>, minReplicas: number, triggers: ScaledTrigger[]): IScaledObject {

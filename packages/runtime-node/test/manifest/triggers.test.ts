@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { readDispatchSettings } from '../../src/commands/trigger.js';
+import type { TriggerEnvironment } from '../../src/contracts.js';
+import { createNatsAdapters } from '../../src/triggers/nats/index.js';
+import { TriggerMetrics } from '../../src/triggers/trigger-metrics.js';
 import { envOf, find, HANDLER, ManifestFixture, type Obj } from './fixtures.js';
 
 const fx = new ManifestFixture();
@@ -107,6 +111,20 @@ describe('fn-run manifest: triggers', () => {
     }
     const ksvc = fx.objects([dir, '--knative', '--image-pull-secret', 'regcred'])[1]!;
     expect(ksvc.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+  });
+
+  it('with --keda and several JetStream subjects, watches each durable consumer the NATS trigger creates', () => {
+    const natsArgs = ['--nats', 'orders.created', '--nats', 'orders.*.eu', '--nats', 'audit.>', '--nats-stream', 'ORDERS', '--nats-durable', 'fn'];
+    const objects = fx.objects([dir, '--keda', '--nats-url', 'nats://nats:4222', ...natsArgs]);
+    const consumers = find(objects, 'ScaledObject', 'orders-nats').spec.triggers.map((t: Obj) => t.metadata.consumer);
+    // The trigger's own adapters, built from the dispatcher's command line, name their consumers `nats:<stream>/<durable>`.
+    const s = dispatchSettings(triggerContainer(find(objects, 'Deployment', 'orders-nats')));
+    const registry = new Registry();
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => log } as unknown as TriggerEnvironment['log'];
+    const env: TriggerEnvironment = { invoker: { invoke: () => Promise.reject(new Error('not used')) }, log, registry, metrics: new TriggerMetrics(registry), shutdownSignal: new AbortController().signal };
+    const adapters = createNatsAdapters(s.triggers.nats!, env);
+    expect(consumers).toEqual(adapters.map((a) => a.name.replace('nats:ORDERS/', '')));
+    expect(consumers).toHaveLength(3);
   });
 
   it('with --knative and --keda, scales only the dispatchers (Knative scales the function)', () => {
