@@ -10,6 +10,14 @@ import type { Health } from './health.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const HTTP_ADMISSION = { admission: 'queue' } as const;
+const COMMON_CONTENT_TYPES = [
+  'application/json',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'text/plain',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+];
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 /** Schema compilers for a server whose routes declare no schemas (fastify would otherwise load ajv and fast-json-stringify). */
@@ -50,9 +58,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     schemaController: { compilersFactory: NO_SCHEMA_COMPILERS },
   });
 
-  // The codec wants the raw bytes, whatever the content type.
+  // The codec wants the raw bytes, whatever the content type. The common types are named as well: fastify
+  // caches the parser it finds per Content-Type header, but not the catch-all, whose lookup parses the header
+  // again on every request.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => done(null, body));
+  const rawBody = (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => done(null, body);
+  app.addContentTypeParser(COMMON_CONTENT_TYPES, { parseAs: 'buffer' }, rawBody);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, rawBody);
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
