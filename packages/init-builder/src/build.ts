@@ -45,12 +45,20 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
 
   statSource(options.source);
 
-  const { staging, removed } = await progress.step(
-    'prepare',
-    () => claimTarget(target, entriesToKeep(target, options.cache && realOrSelf(options.cache))),
-    () => `target ${options.target}`,
-  );
-  let check: HandlerCheck | undefined;
+  // Node starts for the load check now, while the build goes on; it imports the module when asked.
+  const check: HandlerCheck = startHandlerCheck();
+  let claimed: { staging: string; removed: Promise<void> };
+  try {
+    claimed = await progress.step(
+      'prepare',
+      () => claimTarget(target, entriesToKeep(target, options.cache && realOrSelf(options.cache))),
+      () => `target ${options.target}`,
+    );
+  } catch (err) {
+    check.dispose();
+    throw err;
+  }
+  const { staging, removed } = claimed;
   try {
     const src = await progress.step(
       'source',
@@ -58,8 +66,6 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
       (s) => `${s.kind} ${options.source} (${s.files} file${s.files === 1 ? '' : 's'}${s.unwrapped ? `, unwrapped ${s.unwrapped}/` : ''}; ${s.checksum}${options.checksum ? ', checksum matches' : ''})`,
     );
 
-    // Node starts for the load check while the build goes on; it imports the module when asked.
-    check = startHandlerCheck();
     let handler!: HandlerModule;
     let hasPackageJson = false;
     const compiled = await progress.step(
@@ -93,7 +99,7 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
 
     const exportName = await progress.step(
       'check',
-      () => check!.verify(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson, options.allowScripts),
+      () => check.verify(join(staging, compiled.outputFile), compiled.outputFile, options.exportName, hasPackageJson, options.allowScripts),
       (name) => `${compiled.outputFile} loads; export '${name}' is a function`,
     );
 
@@ -121,7 +127,7 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
     progress.info(`ready: ${options.target} (MOD_NAME=${handler.module} FUNC_HANDLER=${exportName}; ${RECORD_FILE} written) in ${durationsMs.total} ms`);
     return record;
   } catch (err) {
-    check?.dispose();
+    check.dispose();
     await removed;
     abandonStaging(staging);
     throw err;

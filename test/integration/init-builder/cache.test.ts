@@ -19,7 +19,7 @@ describe('fn-build cache', () => {
 
     const cold = await runFnBuild(args);
     expect(cold.stderr).toContain('[fn-build] ready:');
-    expect(cold.code).toBe(0);
+    expect(cold.code, cold.stderr).toBe(0);
     const first = readRecord(target);
     expect(first.dependencies).toMatchObject({ installer: 'npm ci', reused: false });
     // npm's cache and the stored node_modules both live in the cache directory.
@@ -31,7 +31,7 @@ describe('fn-build cache', () => {
     // Same dependencies, a changed handler: node_modules comes from the cache.
     writeFiles(src, { 'util.ts': 'export const twice = (n: number): number => n * 3;\n' });
     const warm = await runFnBuild(args);
-    expect(warm.code).toBe(0);
+    expect(warm.code, warm.stderr).toBe(0);
     expect(warm.stderr).toMatch(/\[fn-build\] dependencies: reused node_modules from the cache/);
     const second = readRecord(target);
     expect(second.dependencies).toMatchObject({ installer: 'cache', reused: true, hash: first.dependencies.hash });
@@ -46,7 +46,7 @@ describe('fn-build cache', () => {
 
     // A different dependency set (here: no lockfile) has another hash: npm runs again, and both stay cached.
     const other = await runFnBuild(['--source', writeFiles(work.path('src2'), TS_MS_NO_LOCK), '--target', target, '--handler', 'handler#hello', '--cache', cache]);
-    expect(other.code).toBe(0);
+    expect(other.code, other.stderr).toBe(0);
     const third = readRecord(target);
     expect(third.dependencies).toMatchObject({ installer: 'npm install', reused: false });
     expect(third.dependencies.hash).not.toBe(first.dependencies.hash);

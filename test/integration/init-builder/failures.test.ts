@@ -52,7 +52,7 @@ describe('fn-build failures', () => {
 
     const sum = (await runFnBuild(['checksum', src])).stdout.trim();
     const ok = await runFnBuild(['--source', src, '--target', target], { FNKIT_SOURCE_CHECKSUM: sum });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
 
     const bad = await runFnBuild(['--source', src, '--target', target, '--checksum', 'md5:abc']);
     expect(errorLine(bad)).toMatch(/--checksum=md5:abc: expected sha256:<64 hex digits>/);
@@ -160,7 +160,7 @@ describe('fn-build failures', () => {
     expect(bad.code).not.toBe(0);
     expect(errorLine(bad)).toMatch(/Unknown option '--sauce'.*\(run fn-build --help for the options\)/);
     const help = await runFnBuild(['--help']);
-    expect(help.code).toBe(0);
+    expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/^usage: fn-build \[--source/);
     expect(help.stdout).toContain('KUBELESS_INSTALL_VOLUME');
   });
@@ -185,7 +185,7 @@ describe('fn-build failures', () => {
   it('a failed rebuild over a good build leaves nothing fn-run could start from', async () => {
     const target = work.path('rebuild-out');
     const good = await runFnBuild(['--source', writeFiles(work.path('rebuild-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
-    expect(good.code).toBe(0);
+    expect(good.code, good.stderr).toBe(0);
     expect(startable(target).length).toBeGreaterThan(0);
     const bad = await runFnBuild(['--source', writeFiles(work.path('rebuild-b'), CJS_MS), '--target', target, '--handler', 'handler#nope']);
     expect(bad.code).not.toBe(0);

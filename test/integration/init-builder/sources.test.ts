@@ -33,7 +33,7 @@ describe('fn-build sources', () => {
     const target = work.path('ts-out');
     const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#hello']);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     for (const step of ['prepare', 'source', 'compile', 'dependencies', 'check', 'commit']) {
       expect(run.stderr).toMatch(new RegExp(`^\\[fn-build\\] ${step}: .*\\(\\d+ ms\\)$`, 'm'));
     }
@@ -75,14 +75,14 @@ describe('fn-build sources', () => {
     const target = work.path('configmap-out');
     const run = await runFnBuild([], { FNKIT_SOURCE: mount, KUBELESS_INSTALL_VOLUME: target, MOD_NAME: 'handler', FUNC_HANDLER: 'hello' });
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(readdirSync(target).filter((e) => e.startsWith('..'))).toEqual([]);
     expect(lstatSync(join(target, 'handler.ts')).isFile()).toBe(true);
     expect(lstatSync(join(target, 'lib')).isDirectory()).toBe(true);
     expect(readRecord(target).source.files).toBe(4);
 
     const sums = await runFnBuild(['checksum', plain]);
-    expect(sums.code).toBe(0);
+    expect(sums.code, sums.stderr).toBe(0);
     expect(readRecord(target).source.checksum).toBe(sums.stdout.trim());
     // ...and the one `fn-run manifest` puts in the pod spec (FNKIT_SOURCE_CHECKSUM) for that directory.
     expect(readFunctionSource(plain, plain).checksum).toBe(sums.stdout.trim());
@@ -104,7 +104,7 @@ describe('fn-build sources', () => {
     expect(run.stderr).toContain('removed .npmrc from the output');
     expect(existsSync(join(target, '.npmrc'))).toBe(false);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const record = readRecord(target);
     expect(record.source).toMatchObject({ kind: 'zip', checksum: sha256(zip), unwrapped: 'fn' });
     expect(record.handler).toMatchObject({ file: 'handler.js', compiled: false, export: 'greet' });
@@ -121,7 +121,7 @@ describe('fn-build sources', () => {
     const target = work.path('tgz-out');
     const run = await runFnBuild(['--source', tgz, '--target', target, '--handler', 'handler#hello']);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(readRecord(target).source).toMatchObject({ kind: 'tgz', checksum: sha256(tgz), unwrapped: 'package' });
 
     const fn = await serve(target, 'handler', 'hello');
@@ -135,7 +135,7 @@ describe('fn-build sources', () => {
     const target = work.path('single-out');
     const run = await runFnBuild(['--source', file, '--target', target]);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const record = readRecord(target);
     expect(record.source).toMatchObject({ kind: 'file', files: 1, checksum: sha256(file) });
     expect(record.handler).toMatchObject({ module: 'greeter', file: 'greeter.mjs', export: 'default' });
@@ -152,7 +152,7 @@ describe('fn-build sources', () => {
     const target = work.path('nolock-out');
     const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#hello']);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(readRecord(target).dependencies).toMatchObject({ installer: 'npm install', reused: false });
     expect(existsSync(join(target, 'node_modules/ms'))).toBe(true);
   });
@@ -171,13 +171,13 @@ describe('fn-build sources', () => {
     // NODE_ENV=production as in the builder image: --dev must still bring devDependencies.
     const env = { NODE_ENV: 'production' };
     const plain = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet'], env);
-    expect(plain.code).toBe(0);
+    expect(plain.code, plain.stderr).toBe(0);
     expect(existsSync(join(target, 'node_modules/ms'))).toBe(true);
     expect(existsSync(join(target, 'node_modules/is-number'))).toBe(false);
     expect(existsSync(join(target, 'postinstall-ran.txt'))).toBe(false);
 
     const opted = await runFnBuild(['--source', src, '--target', target, '--handler', 'handler#greet', '--dev', '--allow-scripts'], env);
-    expect(opted.code).toBe(0);
+    expect(opted.code, opted.stderr).toBe(0);
     expect(opted.stderr).toMatch(/with devDependencies, scripts allowed/);
     expect(existsSync(join(target, 'node_modules/is-number'))).toBe(true);
     expect(readFileSync(join(target, 'postinstall-ran.txt'), 'utf8')).toBe('yes');
@@ -187,7 +187,7 @@ describe('fn-build sources', () => {
     const target = work.path('sdk-out');
     const run = await runFnBuild(['--source', writeFiles(work.path('sdk-src'), SDK_NO_PACKAGE), '--target', target]);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const record = readRecord(target);
     expect(record.dependencies).toMatchObject({ installer: 'none', provided: ['@fnkit/sdk@0.1.0'] });
     expect(record.handler).toMatchObject({ module: 'greet', file: 'greet.mjs', export: 'default' });
@@ -206,7 +206,7 @@ describe('fn-build sources', () => {
     const target = work.path('cjsnames-out');
     const run = await runFnBuild(['--source', writeFiles(work.path('cjsnames-src'), TS_COMMONJS_NAMES), '--target', target]);
     expect(run.stderr).toContain('[fn-build] ready:');
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const fn = await serve(target, 'handler');
     expect(await (await fetch(`${fn.base}/`)).json()).toEqual({ text: 'HELLO FROM A FILE', file: 'handler.mjs', host: true });
   });
@@ -217,7 +217,7 @@ describe('fn-build sources', () => {
     await tar.c({ gzip: true, file: tgz, cwd: work.path('nested-src') }, ['src']);
     const target = work.path('nested-out');
     const run = await runFnBuild(['--source', tgz, '--target', target], { MOD_NAME: 'src/handler' });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const record = readRecord(target);
     expect(record.source.unwrapped).toBeUndefined();
     expect(record.handler).toMatchObject({ module: 'src/handler', file: 'src/handler.js', export: 'handler' });
@@ -228,12 +228,12 @@ describe('fn-build sources', () => {
   it('rebuilds over its own earlier output, replacing it', async () => {
     const target = work.path('again-out');
     const first = await runFnBuild(['--source', writeFiles(work.path('again-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const file = work.path('again-b', 'other.ts');
     mkdirSync(work.path('again-b'));
     writeFileSync(file, SINGLE_TS);
     const second = await runFnBuild(['--source', file, '--target', target]);
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     expect(readdirSync(target).sort()).toEqual(['.fnkit-build.json', 'other.mjs', 'other.mjs.map', 'other.ts']);
   });
 });

@@ -3,8 +3,6 @@ import { type Stats, closeSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { basename, dirname, extname, join } from 'node:path';
 import { BuildError } from '../build-error.js';
 import { directoryChecksum, fileSha256 } from './checksum.js';
-import { extractTar } from './extract-tar.js';
-import { extractZip } from './extract-zip.js';
 import { walkDirectory } from './walk-directory.js';
 
 export type SourceKind = 'directory' | 'zip' | 'tgz' | 'file';
@@ -62,7 +60,8 @@ export async function materializeSource(
   verify(source, checksum, expected);
   const kind = archiveKind(source);
   if (kind === 'zip' || kind === 'tgz') {
-    const files = kind === 'zip' ? await extractZip(source, staging) : await extractTar(source, staging);
+    // Loaded only for archives: tar and yauzl take a noticeable part of start-up.
+    const files = kind === 'zip' ? await (await import('./extract-zip.js')).extractZip(source, staging) : await (await import('./extract-tar.js')).extractTar(source, staging);
     if (files === 0) throw new BuildError(`${source} holds no files`);
     const unwrapped = unwrapSingleDirectory(staging, module);
     return { kind, files, checksum, ...(unwrapped ? { unwrapped } : {}) };
