@@ -73,7 +73,7 @@ export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecode
     }
     const parsed = parseStructuredJson(record.value ?? undefined, 'structured-mode');
     const attrs = structuredAttributes(parsed, '');
-    addPartitionKey(attrs, record.key);
+    addPartitionKey(attrs, record.key, trigger.key);
     return { mode: 'structured', event: createEvent(attrs, trigger) };
   }
   if (findHeader(record.headers, 'ce_specversion') !== undefined) {
@@ -113,7 +113,7 @@ function decodeBinary(record: KafkaRecordInput, contentType: string | undefined,
   } catch (err) {
     invalid(err, ' (binary mode)');
   }
-  addPartitionKey(attrs, record.key);
+  addPartitionKey(attrs, record.key, trigger.key);
   attrs.data = decodeValue(record.value, attrs.datacontenttype as string | undefined);
   return createEvent(attrs as EventInit, trigger);
 }
@@ -134,7 +134,7 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
     time: trigger.timestamp,
   };
   if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
-  addPartitionKey(attrs, record.key);
+  addPartitionKey(attrs, record.key, trigger.key);
   attrs.data = decodeValue(record.value, contentType === '' ? undefined : contentType);
   return createEvent(attrs, trigger);
 }
@@ -151,9 +151,10 @@ function decodeValue(value: Buffer | null, contentType: string | undefined): unk
   return decodeBody(value, contentType);
 }
 
-function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null): void {
+/** `text` is the key already decoded as UTF-8 (the trigger details' `key`). */
+function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null, text: string | null): void {
   if (key === null || attrs.partitionkey !== undefined) return;
-  attrs.partitionkey = isUtf8(key) ? key.toString('utf8') : key.toString('base64');
+  attrs.partitionkey = text !== null && isUtf8(key) ? text : key.toString('base64');
 }
 
 function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {

@@ -48,8 +48,8 @@ interface PartitionState extends TopicPartition {
   queuedBytes: number;
   /** The offset after the last record queued (records below it are skipped when fetched again). */
   nextExpected: bigint | undefined;
-  /** The offset after the last record handled (succeeded or dead-lettered). */
-  processedNext: bigint | undefined;
+  /** The offset of the last record handled (succeeded or dead-lettered), as the client gave it (parsed only when committing). */
+  lastProcessed: string | undefined;
   committedNext: bigint | undefined;
   /** The first offset seen, for lag before the first commit. */
   firstSeen: bigint | undefined;
@@ -226,7 +226,7 @@ export class KafkaAdapter implements TriggerAdapter {
         head: 0,
         queuedBytes: 0,
         nextExpected: undefined,
-        processedNext: undefined,
+        lastProcessed: undefined,
         committedNext: undefined,
         firstSeen: undefined,
         highWatermark: undefined,
@@ -242,15 +242,20 @@ export class KafkaAdapter implements TriggerAdapter {
   private onBatch(batch: PartitionBatch): void {
     if (this.stopping) return;
     const s = this.state(batch);
-    const skipBelow = max(s.nextExpected, s.processedNext);
-    for (const r of batch.records) {
-      const offset = BigInt(r.offset);
-      // Fetched again after a rebalance or a reconnect: already queued or handled.
-      if (skipBelow !== undefined && offset < skipBelow) continue;
-      s.queue.push(r);
-      s.queuedBytes += r.value?.length ?? 0;
-      s.nextExpected = offset + 1n;
-      s.firstSeen ??= offset;
+    const records = batch.records;
+    let i = 0;
+    // Fetched again after a rebalance or a reconnect: records already queued or handled are skipped.
+    // A batch is in offset order, so only its start needs looking at.
+    const skipBelow = max(s.nextExpected, processedNext(s));
+    if (skipBelow !== undefined) while (i < records.length && BigInt(records[i]!.offset) < skipBelow) i++;
+    if (i < records.length) {
+      s.firstSeen ??= BigInt(records[i]!.offset);
+      for (; i < records.length; i++) {
+        const r = records[i]!;
+        s.queue.push(r);
+        s.queuedBytes += r.value?.length ?? 0;
+      }
+      s.nextExpected = BigInt(records[records.length - 1]!.offset) + 1n;
     }
     s.highWatermark = BigInt(batch.highWatermark);
     this.updateLag(s);
@@ -307,10 +312,10 @@ export class KafkaAdapter implements TriggerAdapter {
           s.queue.length = 0;
           s.head = 0;
           s.queuedBytes = 0;
-          s.nextExpected = s.processedNext;
+          s.nextExpected = processedNext(s);
           break;
         }
-        s.processedNext = BigInt(record.offset) + 1n;
+        s.lastProcessed = record.offset;
         if (s.head > 1024 && s.head * 2 > s.queue.length) {
           s.queue.splice(0, s.head);
           s.head = 0;
@@ -404,7 +409,7 @@ export class KafkaAdapter implements TriggerAdapter {
       const todo: (TopicPartition & { offset: string })[] = [];
       const states: [PartitionState, bigint][] = [];
       for (const s of this.partitions.values()) {
-        const p = s.processedNext;
+        const p = processedNext(s);
         if (p !== undefined && (s.committedNext === undefined || p > s.committedNext)) {
           todo.push({ topic: s.topic, partition: s.partition, offset: p.toString() });
           states.push([s, p]);
@@ -449,6 +454,11 @@ export class KafkaAdapter implements TriggerAdapter {
     const lag = s.highWatermark - from;
     this.env.metrics.setLag(this.name, lag > 0n ? Number(lag) : 0, s.label);
   }
+}
+
+/** The offset after the last record handled: what a commit says. */
+function processedNext(s: PartitionState): bigint | undefined {
+  return s.lastProcessed === undefined ? undefined : BigInt(s.lastProcessed) + 1n;
 }
 
 function max(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
