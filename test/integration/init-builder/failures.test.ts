@@ -35,6 +35,13 @@ describe('fn-build failures', () => {
     expect(errorLine(run)).toMatch(/handler\.js: export 'handler' is not a function \(found a number\)/);
   });
 
+  it('a module without a default function or a handler export, and no FUNC_HANDLER, lists its exports', async () => {
+    const src = writeFiles(work.path('nodefault'), { 'handler.mjs': 'export const greet = () => 1;\nexport const version = 2;\n' });
+    const run = await runFnBuild(['--source', src, '--target', work.path('nodefault-out')]);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/handler\.mjs has no default export function and no export named 'handler'; it exports: greet, version\. Set FUNC_HANDLER/);
+  });
+
   it('a handler module that is not in the source lists what is there', async () => {
     const run = await runFnBuild(['--source', writeFiles(work.path('nomod'), TS_MS), '--target', work.path('nomod-out')], { MOD_NAME: 'main' });
     expect(run.code).not.toBe(0);

@@ -225,6 +225,18 @@ describe('fn-build sources', () => {
     expect(await (await fetch(`${fn.base}/`)).text()).toBe('nested');
   });
 
+  it('compiles a .cts handler to CommonJS (.cjs), which fn-run finds first', async () => {
+    const src = writeFiles(work.path('cts-src'), {
+      'fn.cts': "import { hostname } from 'node:os';\nexport function hello(): { kind: string; host: boolean } {\n  return { kind: typeof module, host: hostname().length > 0 };\n}\n",
+    });
+    const target = work.path('cts-out');
+    const run = await runFnBuild(['--source', src, '--target', target, '--handler', 'fn#hello']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readRecord(target).handler).toMatchObject({ file: 'fn.cjs', source: 'fn.cts', compiled: true, export: 'hello' });
+    const fn = await serve(target, 'fn', 'hello');
+    expect(await (await fetch(`${fn.base}/`)).json()).toEqual({ kind: 'object', host: true });
+  });
+
   it('rebuilds over its own earlier output, replacing it', async () => {
     const target = work.path('again-out');
     const first = await runFnBuild(['--source', writeFiles(work.path('again-a'), CJS_MS), '--target', target, '--handler', 'handler#greet']);
