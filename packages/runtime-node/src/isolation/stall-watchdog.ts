@@ -38,6 +38,8 @@ export class StallWatchdog {
     this.#beats = new Int32Array(shared);
     this.#worker = new Worker(WATCHER, { eval: true, workerData: { shared, stallMs, functionName } });
     this.#worker.unref();
+    // The watchdog only reports; should its thread ever fail, the function keeps serving without it.
+    this.#worker.on('error', () => undefined);
     this.#interval = setInterval(() => Atomics.add(this.#beats, 0, 1), 100);
     this.#interval.unref();
   }
