@@ -1,5 +1,6 @@
 import type { FnEvent, Logger, Outcome } from '@fnkit/sdk';
 import type { InvokeRequest, Invoker } from '../contracts.js';
+import { invocationLineWriter, type InvocationLineWriter } from '../observability/invocation-line.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import type { HandlerRunner } from './runner.js';
 
@@ -33,6 +34,8 @@ export class FunctionInvoker implements Invoker {
   readonly #runner: HandlerRunner;
   readonly #metrics: RuntimeMetrics;
   readonly #log: Logger;
+  /** The hand-written "invocation" info line when the logger allows it (JSON format), else undefined. */
+  readonly #infoLine: InvocationLineWriter | undefined;
   #running = 0;
   #queuedForHttp = 0;
   readonly #waiters: Waiter[] = [];
@@ -45,6 +48,7 @@ export class FunctionInvoker implements Invoker {
     this.#runner = options.runner;
     this.#metrics = options.metrics;
     this.#log = options.log;
+    this.#infoLine = invocationLineWriter(options.log);
   }
 
   /** Invocations running or waiting for a slot. */
@@ -128,6 +132,8 @@ export class FunctionInvoker implements Invoker {
       else this.#log.warn(line, 'invocation failed');
     } else if (outcome.type === 'timeout') {
       this.#log.warn({ eventId: event.id, trigger, status, outcome: label, durationMs }, 'invocation timed out');
+    } else if (this.#infoLine !== undefined) {
+      this.#infoLine(event.id, trigger, status, label, durationMs);
     } else {
       this.#log.info({ eventId: event.id, trigger, status, outcome: label, durationMs }, 'invocation');
     }

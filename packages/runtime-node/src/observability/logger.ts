@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { RuntimeConfig } from '../config/runtime-config.js';
+import { registerFastDestination } from './invocation-line.js';
 import { LineBuffer } from './line-buffer.js';
 
 /**
@@ -17,5 +18,9 @@ export function createLogger(config: Pick<RuntimeConfig, 'logLevel' | 'logFormat
   }
   // Lines are gathered in memory and written together (at 16 KiB, 100 ms after the first, at once for
   // warn and above, and at exit): see LineBuffer.
-  return pino(options, new LineBuffer(1));
+  const destination = new LineBuffer(1);
+  const log = pino(options, destination);
+  // The per-invocation line may bypass pino's serialiser (same bytes, same destination): see invocation-line.ts.
+  registerFastDestination(log, destination);
+  return log;
 }

@@ -1,0 +1,67 @@
+import { symbols, type Logger as PinoLogger } from 'pino';
+
+/**
+ * The per-invocation `info` line ("invocation"), written without going through pino's generic
+ * serialiser. Written by hand on purpose: it is the one log line fnkit writes on every invocation
+ * of every trigger, and through pino it cost ~2 µs of CPU per invocation (property walk, serializer
+ * and stringifier lookups per key, a hasOwnProperty per key), close to a third of fn-run's own cost
+ * per Kafka record. Its fields are fixed (five, of known types), so the line is one string template.
+ *
+ * The line is byte for byte what `log.info({ eventId, trigger, status, outcome, durationMs }, 'invocation')`
+ * produces with the logger made by createLogger (JSON format): pino's own level/time prefix and
+ * bindings (read from the logger, so a different base or level is honoured), then the fields in
+ * that order, then `"msg"`. One deliberate difference: a lone UTF-16 surrogate in eventId is escaped
+ * (`\ud800`, as JSON.stringify does) where pino writes it raw (it then reaches stdout as U+FFFD). It goes to the same destination (the LineBuffer), so ordering with
+ * pino's other lines is kept. pino's level is checked on every call (it may change at run time).
+ */
+export type InvocationLineWriter = (eventId: string, trigger: string, status: number, outcome: string, durationMs: number) => void;
+
+interface Destination {
+  write(line: string): unknown;
+}
+
+const fastLoggers = new WeakMap<object, Destination>();
+
+/** createLogger registers its JSON loggers here; only those get the fast line. */
+export function registerFastDestination(log: PinoLogger, destination: Destination): void {
+  fastLoggers.set(log, destination);
+}
+
+const INFO = 30;
+const MSG = ',"msg":"invocation"}\n';
+
+/**
+ * The fast writer for `log`, or undefined when `log` was not made by createLogger in JSON format
+ * (pretty output, a test's fake logger): the caller then logs through `log.info` as before.
+ */
+export function invocationLineWriter(log: unknown): InvocationLineWriter | undefined {
+  if (typeof log !== 'object' || log === null) return undefined;
+  const destination = fastLoggers.get(log);
+  if (destination === undefined) return undefined;
+  const pinoLog = log as PinoLogger & Record<symbol, unknown>;
+  const levelVal = symbols.levelValSym;
+  const lsCache = symbols.lsCacheSym;
+  const chindings = symbols.chindingsSym;
+  const time = symbols.timeSym;
+  return (eventId, trigger, status, outcome, durationMs) => {
+    if ((pinoLog[levelVal] as number) > INFO) return;
+    const prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
+    destination.write(
+      `${prefix}${(pinoLog[time] as () => string)()}${pinoLog[chindings] as string},"eventId":${jsonString(eventId)},"trigger":${jsonString(trigger)},"status":${jsonNumber(status)},"outcome":${jsonString(outcome)},"durationMs":${jsonNumber(durationMs)}${MSG}`,
+    );
+  };
+}
+
+// Printable ASCII without `"` or `\`: such a string is its own JSON body. A regular expression is
+// ~2x faster than a charCodeAt loop here (V8 compiles it to native code), and ~3x faster than JSON.stringify.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify(s), with a quick path for the usual case: short printable ASCII without `"` or `\`. */
+export function jsonString(s: string): string {
+  return s.length <= 128 && PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/** As pino writes numbers: finite ones as JSON does, anything else as null. */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? `${n}` : 'null';
+}
