@@ -87,9 +87,12 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   const headers = req.headers;
   for (const key in headers) {
     if (key.length <= 3 || key.charCodeAt(0) !== 0x63 || key.charCodeAt(1) !== 0x65 || key.charCodeAt(2) !== 0x2d) continue; // 'ce-'
-    const raw = headerValue(headers[key]);
+    const value = headers[key];
+    const raw = typeof value === 'string' ? value : headerValue(value);
     if (raw === undefined) continue;
-    const name = key.slice(3).toLowerCase();
+    // Node gives header names in lower case already (HttpRequestInput.headers), so no toLowerCase;
+    // the usual attributes get their name as a constant instead of a slice per request.
+    const name = attributeName(key);
     if (name === 'datacontenttype') {
       throw new CodecError(400, "invalid CloudEvent (binary mode): header 'ce-datacontenttype' must not be sent; the Content-Type header carries datacontenttype", 'datacontenttype');
     }
@@ -109,6 +112,20 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   }
   attrs.data = decodeBody(req.body, contentType);
   return createEvent(attrs as EventInit, triggerOf(req));
+}
+
+/** `ce-<name>` → `<name>` (a lower-case header name). */
+function attributeName(header: string): string {
+  switch (header) {
+    case 'ce-specversion': return 'specversion';
+    case 'ce-id': return 'id';
+    case 'ce-source': return 'source';
+    case 'ce-type': return 'type';
+    case 'ce-time': return 'time';
+    case 'ce-subject': return 'subject';
+    case 'ce-dataschema': return 'dataschema';
+    default: return header.slice(3).toLowerCase();
+  }
 }
 
 // ------------------------------------------------------------------------------ structured / batch
