@@ -129,7 +129,7 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
   const attrs: EventInit = {
     specversion: '1.0',
     id: `${record.topic}-${record.partition}-${record.offset}`,
-    source: `/kafka/${record.topic}`,
+    source: sourceOf(record.topic),
     type: KAFKA_RECORD_EVENT_TYPE,
     time: trigger.timestamp,
   };
@@ -137,6 +137,18 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
   addPartitionKey(attrs, record.key, trigger.key);
   attrs.data = decodeValue(record.value, contentType === '' ? undefined : contentType);
   return createEvent(attrs, trigger);
+}
+
+let lastTopic = '';
+let lastSource = '';
+
+/** `/kafka/<topic>`, made once per topic change rather than per record. */
+function sourceOf(topic: string): string {
+  if (topic !== lastTopic) {
+    lastTopic = topic;
+    lastSource = `/kafka/${topic}`;
+  }
+  return lastSource;
 }
 
 function decodeValue(value: Buffer | null, contentType: string | undefined): unknown {
@@ -184,6 +196,8 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
 
 let lastSecond = -1;
 let lastPrefix = '';
+let lastStamp = '';
+let lastIso = '';
 
 /**
  * A record timestamp (epoch ms as a string) in RFC 3339 UTC with milliseconds. Date#toISOString costs
@@ -191,17 +205,25 @@ let lastPrefix = '';
  * per second (records of a batch are close in time) and the milliseconds appended.
  */
 function isoTime(stamp: string): string {
+  // Records of a batch often share their millisecond: the previous answer is reused then.
+  if (stamp === lastStamp) return lastIso;
   let ms = Number(stamp);
-  if (!Number.isFinite(ms) || ms < 0) ms = Date.now();
+  if (!Number.isFinite(ms) || ms < 0) return new Date(Date.now()).toISOString(); // no usable timestamp: now (never cached)
   ms = Math.floor(ms);
-  if (ms >= 253402300800000) return new Date(ms).toISOString(); // past year 9999: the extended format
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
+  let iso: string;
+  if (ms >= 253402300800000) iso = new Date(ms).toISOString(); // past year 9999: the extended format
+  else {
+    const second = Math.floor(ms / 1000);
+    if (second !== lastSecond) {
+      lastSecond = second;
+      lastPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
+    }
+    const frac = ms - second * 1000;
+    iso = `${lastPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
-  const frac = ms - second * 1000;
-  return `${lastPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+  lastStamp = stamp;
+  lastIso = iso;
+  return iso;
 }
 
 function headerList(v: KafkaHeaderValue): (Buffer | string)[] {

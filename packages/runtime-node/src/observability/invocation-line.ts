@@ -43,11 +43,24 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
   const lsCache = symbols.lsCacheSym;
   const chindings = symbols.chindingsSym;
   const time = symbols.timeSym;
+  // trigger and outcome come from small fixed sets and usually repeat: their JSON is kept from the last call.
+  let lastTrigger = '';
+  let triggerJson = '""';
+  let lastOutcome = '';
+  let outcomeJson = '""';
   return (eventId, trigger, status, outcome, durationMs) => {
     if ((pinoLog[levelVal] as number) > INFO) return;
+    if (trigger !== lastTrigger) {
+      lastTrigger = trigger;
+      triggerJson = jsonString(trigger);
+    }
+    if (outcome !== lastOutcome) {
+      lastOutcome = outcome;
+      outcomeJson = jsonString(outcome);
+    }
     const prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
     destination.write(
-      `${prefix}${(pinoLog[time] as () => string)()}${pinoLog[chindings] as string},"eventId":${jsonString(eventId)},"trigger":${jsonString(trigger)},"status":${jsonNumber(status)},"outcome":${jsonString(outcome)},"durationMs":${jsonNumber(durationMs)}${MSG}`,
+      `${prefix}${(pinoLog[time] as () => string)()}${pinoLog[chindings] as string},"eventId":${jsonString(eventId)},"trigger":${triggerJson},"status":${jsonNumber(status)},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`,
     );
   };
 }

@@ -1,6 +1,6 @@
 import type { KafkaTrigger, Outcome } from '@fnkit/sdk';
 import { CodecError } from '../../cloudevents/codec-error.js';
-import { decodeKafkaRecord, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import { decodeKafkaRecord, type KafkaDecodeOptions, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
 import { describeFailure, isRetryable, isSuccess, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
 import { retryDelayMs, sleep } from './backoff.js';
 import { deadLetterRecord, type DeadLetterReason } from './dead-letter.js';
@@ -87,6 +87,8 @@ export class KafkaAdapter implements TriggerAdapter {
   private highBytes = QUEUE_BUDGET_BYTES;
   /** Counts not yet added to the shared metrics (added every commit interval: one label lookup per interval, not per record). */
   private readonly counts: Record<CountedEvent, number> = { received: 0, succeeded: 0, retried: 0, dead_lettered: 0 };
+  /** The codec's options, made once rather than per record. */
+  private readonly decodeOptions: KafkaDecodeOptions;
 
   constructor(
     private readonly config: KafkaConfig,
@@ -97,6 +99,7 @@ export class KafkaAdapter implements TriggerAdapter {
     this.name = `kafka:${config.topics.join(',')}`;
     this.slots = new Semaphore(config.partitionConcurrency);
     this.commitIntervalMs = options.commitIntervalMs ?? COMMIT_INTERVAL_MS;
+    this.decodeOptions = { maxRecordBytes: config.maxRecordBytes };
   }
 
   /**
@@ -342,7 +345,7 @@ export class KafkaAdapter implements TriggerAdapter {
     counts.received++;
     let event;
     try {
-      event = decodeKafkaRecord(record, { maxRecordBytes: this.config.maxRecordBytes }).event;
+      event = decodeKafkaRecord(record, this.decodeOptions).event;
     } catch (err) {
       const reason = err instanceof CodecError ? err.message : `cannot decode the record: ${(err as Error).message}`;
       return this.deadLetter(record, { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
