@@ -106,38 +106,68 @@ class InvocationContext implements FnContext {
   }
 }
 
-/** Runs one invocation to its Outcome. Never throws; never leaves an unhandled rejection behind. */
-export async function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
+/**
+ * Runs one invocation to its Outcome. Never throws; never leaves an unhandled rejection behind.
+ * A handler that returns a plain value (no promise) is answered without an async function: one
+ * resolved promise instead of an async frame and its awaits, on the path every invocation takes.
+ */
+export function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
   const ctx = new InvocationContext(settings, event, timeoutMs);
-  let timer: NodeJS.Timeout | undefined;
+  let result: unknown;
   try {
-    let result = handler(event, ctx) as unknown;
-    if (isThenable(result)) {
-      const pending = Promise.resolve(result);
-      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(() => {
-          // Settle first: a handler that resolves as soon as its signal aborts must still count as timed out.
-          resolve(TIMED_OUT);
-          ctx.timedOut();
-        }, timeoutMs);
-      });
-      result = await Promise.race([pending, timeout]);
-      if (result === TIMED_OUT) {
-        // The handler may still settle later: its result is dropped, and a late rejection is logged, not left unhandled.
-        pending.then(
-          () => undefined,
-          (err: unknown) => settings.log.warn({ eventId: event.id, err }, 'a timed-out invocation failed after its deadline'),
-        );
-        return timeoutOutcome(event, timeoutMs, started);
-      }
-    } else if (performance.now() - started > timeoutMs) {
+    result = handler(event, ctx) as unknown;
+    if (isThenable(result)) return settleAsync(result, event, settings, ctx, timeoutMs, started);
+  } catch (error) {
+    ctx.release();
+    return Promise.resolve(errorOutcome(event, error, started));
+  }
+  let outcome: Outcome;
+  try {
+    if (performance.now() - started > timeoutMs) {
       // A synchronous handler that overran (isolation off): it could not be stopped, but it still timed out.
       ctx.timedOut();
+      outcome = timeoutOutcome(event, timeoutMs, started);
+    } else {
+      outcome = { type: 'result', response: normalizeResult(result), durationMs: performance.now() - started };
+    }
+  } catch (error) {
+    outcome = errorOutcome(event, error, started);
+  }
+  ctx.release();
+  return Promise.resolve(outcome);
+}
+
+/** The rest of runInvocation for a handler that returned a promise: its deadline, then its result. */
+async function settleAsync(
+  result: PromiseLike<unknown>,
+  event: FnEvent,
+  settings: InvocationSettings,
+  ctx: InvocationContext,
+  timeoutMs: number,
+  started: number,
+): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pending = Promise.resolve(result);
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => {
+        // Settle first: a handler that resolves as soon as its signal aborts must still count as timed out.
+        resolve(TIMED_OUT);
+        ctx.timedOut();
+      }, timeoutMs);
+    });
+    const value = await Promise.race([pending, timeout]);
+    if (value === TIMED_OUT) {
+      // The handler may still settle later: its result is dropped, and a late rejection is logged, not left unhandled.
+      pending.then(
+        () => undefined,
+        (err: unknown) => settings.log.warn({ eventId: event.id, err }, 'a timed-out invocation failed after its deadline'),
+      );
       return timeoutOutcome(event, timeoutMs, started);
     }
-    return { type: 'result', response: normalizeResult(result), durationMs: performance.now() - started };
+    return { type: 'result', response: normalizeResult(value), durationMs: performance.now() - started };
   } catch (error) {
     return errorOutcome(event, error, started);
   } finally {
