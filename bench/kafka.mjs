@@ -17,6 +17,11 @@ const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
 const cli = join(root, 'packages/runtime-node/dist/cli.js');
 const resultsDir = join(bench, 'results');
+// A/B mode: AB_CLIS=<cli.js>,<cli.js> runs several fn-run builds side by side instead of the standard subjects
+// (AB_ROUNDS rounds of each, AB_NODE_ARGS e.g. "--cpu-prof --cpu-prof-dir=DIR" for their Node); the table then goes
+// to bench/.work/kafka-ab.md, never to bench/results/.
+const AB_CLIS = process.env.AB_CLIS ? process.env.AB_CLIS.split(',') : undefined;
+const NODE_ARGS = process.env.AB_NODE_ARGS ? process.env.AB_NODE_ARGS.split(' ') : [];
 const logDir = join(bench, '.work', 'logs');
 const { Kafka, logLevel } = createRequire(import.meta.url)('kafkajs');
 const kafkajsVersion = createRequire(import.meta.url)('kafkajs/package.json').version;
@@ -114,7 +119,7 @@ async function bareKafkajs(topic) {
 }
 
 // fn-run: the handler does nothing but note when the first and the last record arrived.
-async function fnRun(topic, extraArgs) {
+async function fnRun(topic, extraArgs, cliPath = cli) {
   const dir = mkdtempSync(join(tmpdir(), 'fnkit-bench-kafka-'));
   const times = join(dir, 'times.json');
   writeFileSync(
@@ -131,7 +136,7 @@ export default function handler() {
   );
   mkdirSync(logDir, { recursive: true });
   const fd = openSync(join(logDir, `kafka-fn-run${extraArgs.length ? '-' + extraArgs.join('').replace(/[^a-z]/g, '') : ''}.log`), 'w');
-  const child = spawn(process.execPath, [cli, join(dir, 'handler.mjs'), '--port', '0', '--host', '127.0.0.1', '--kafka', topic, '--kafka-from-beginning', '--kafka-group', unique('bench-fnrun'), '--kafka-partition-concurrency', String(PARTITIONS), ...extraArgs], {
+  const child = spawn(process.execPath, [...NODE_ARGS, cliPath, join(dir, 'handler.mjs'), '--port', '0', '--host', '127.0.0.1', '--kafka', topic, '--kafka-from-beginning', '--kafka-group', unique('bench-fnrun'), '--kafka-partition-concurrency', String(PARTITIONS), ...extraArgs], {
     env: { ...process.env, FNKIT_LOG_FORMAT: 'json' },
     stdio: ['ignore', fd, fd],
   });
@@ -175,12 +180,14 @@ async function main() {
   const rows = [];
   try {
     // The bare consumer runs first and last: the machine is shared, so its mean brackets the fn-run runs.
-    const subjects = [
-      { name: 'bare kafkajs eachMessage (first)', run: () => bareKafkajsChild(topic) },
-      { name: 'fn-run --kafka', run: () => fnRun(topic, []) },
-      { name: 'fn-run --kafka, --log-level warn', run: () => fnRun(topic, ['--log-level', 'warn']) },
-      { name: 'bare kafkajs eachMessage (last)', run: () => bareKafkajsChild(topic) },
-    ];
+    const subjects = [{ name: 'bare kafkajs eachMessage (first)', run: () => bareKafkajsChild(topic) }];
+    if (AB_CLIS) {
+      for (let r = 0; r < Number(process.env.AB_ROUNDS ?? 1); r++) for (const c of AB_CLIS) subjects.push({ name: `fn-run ${c}`, run: () => fnRun(topic, [], c) });
+    } else {
+      subjects.push({ name: 'fn-run --kafka', run: () => fnRun(topic, []) });
+      subjects.push({ name: 'fn-run --kafka, --log-level warn', run: () => fnRun(topic, ['--log-level', 'warn']) });
+    }
+    subjects.push({ name: 'bare kafkajs eachMessage (last)', run: () => bareKafkajsChild(topic) });
     for (const s of subjects) {
       log(`${s.name}: consuming ${RECORDS} records`);
       try {
@@ -227,8 +234,9 @@ async function main() {
     'The broker, the consumer and the bench share the machine: compare rows within one run.',
     '',
   ].join('\n');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'kafka.md'), md);
+  const outDir = AB_CLIS ? join(bench, '.work') : resultsDir;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, AB_CLIS ? 'kafka-ab.md' : 'kafka.md'), md);
   log(`wrote bench/results/kafka.md`);
   console.log(md);
 }
