@@ -5,7 +5,7 @@ import { decodeBody, decodeKubelessBody } from './body.js';
 import { CodecError } from './codec-error.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
-import { invalid, isObject, jsonKind, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+import { CE_BATCH_JSON, CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, isObject, jsonKind, parseStructuredJson, REQUIRED_BINARY, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 
 /**
  * HTTP request → CloudEvents (CloudEvents HTTP binding 1.0.2; rules in shared/BINDINGS.md §2, §3, §7.10).
@@ -41,11 +41,6 @@ export interface DecodeOptions {
   kubeless: boolean;
 }
 
-const CE_PREFIX = 'application/cloudevents';
-const CE_BATCH_PREFIX = 'application/cloudevents-batch';
-const CE_JSON = 'application/cloudevents+json';
-const CE_BATCH_JSON = 'application/cloudevents-batch+json';
-const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
 
 export function decodeHttpRequest(req: HttpRequestInput, options: DecodeOptions): DecodedRequest {
   const headers = req.headers;

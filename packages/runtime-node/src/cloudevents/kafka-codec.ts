@@ -4,7 +4,7 @@ import type { EventInit, FnEvent, KafkaTrigger } from '@fnkit/sdk';
 import { decodeBody } from './body.js';
 import { CodecError } from './codec-error.js';
 import { isJsonEssence, mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
-import { invalid, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+import { CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, parseStructuredJson, REQUIRED_BINARY, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 
 /**
  * Kafka record → CloudEvent (CloudEvents Kafka protocol binding 1.0.2; rules in shared/BINDINGS.md §4).
@@ -50,10 +50,6 @@ export interface DecodedKafkaRecord {
   event: FnEvent;
 }
 
-const CE_PREFIX = 'application/cloudevents';
-const CE_BATCH_PREFIX = 'application/cloudevents-batch';
-const CE_JSON = 'application/cloudevents+json';
-const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
 
 export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): DecodedKafkaRecord {
   const max = options.maxRecordBytes;

@@ -6,7 +6,7 @@ import { CodecError } from './codec-error.js';
 import { encodeBinaryHeaders } from './http-encode.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
-import { invalid, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+import { CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, parseStructuredJson, REQUIRED_BINARY, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 
 /**
  * NATS message ↔ CloudEvent (CloudEvents NATS protocol binding; rules in shared/BINDINGS.md §5, §16).
@@ -51,10 +51,6 @@ export interface DecodedNatsMessage {
   event: FnEvent;
 }
 
-const CE_PREFIX = 'application/cloudevents';
-const CE_BATCH_PREFIX = 'application/cloudevents-batch';
-const CE_JSON = 'application/cloudevents+json';
-const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
 
 /** Lower-cased header name → values, built once per message. */
 function lowerHeaders(headers: Record<string, string[]>): Map<string, string[]> {

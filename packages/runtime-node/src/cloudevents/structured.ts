@@ -7,6 +7,14 @@ import { CodecError } from './codec-error.js';
  * format (structured mode) and the v0.3 → 1.0 upgrade. Errors are CodecErrors naming the attribute.
  */
 
+/** Content types and attributes every binding's decoder checks (CloudEvents spec and JSON event format). */
+export const CE_PREFIX = 'application/cloudevents';
+export const CE_BATCH_PREFIX = 'application/cloudevents-batch';
+export const CE_JSON = 'application/cloudevents+json';
+export const CE_BATCH_JSON = 'application/cloudevents-batch+json';
+/** The attributes a binary-mode message must carry in its headers. */
+export const REQUIRED_BINARY = ['id', 'source', 'type'] as const;
+
 /** A CloudEventValidationError becomes a 400 CodecError naming the attribute; anything else is rethrown. */
 export function invalid(err: unknown, context: string): never {
   if (err instanceof CloudEventValidationError) {
