@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { LEGACY } from '@fnkit/sdk';
 import type { FnEvent, HeaderMap } from '@fnkit/sdk';
 import {
-  CodecError,
   decodeHttpRequest,
   encodeBinaryHeaders,
   HTTP_REQUEST_EVENT_TYPE,
 } from '../src/cloudevents/index.js';
 import type { HttpRequestInput } from '../src/cloudevents/index.js';
+import { codecError } from './expect-codec-error.js';
 
 function request(init: { method?: string; path?: string; headers?: HeaderMap; body?: string | Buffer }): HttpRequestInput {
   const path = init.path ?? '/';
@@ -30,16 +30,6 @@ function one(init: Parameters<typeof request>[0], kubeless = false): FnEvent {
   const { events } = decode(init, kubeless);
   expect(events).toHaveLength(1);
   return events[0]!;
-}
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CodecError);
-    return err as CodecError;
-  }
-  throw new Error('expected a CodecError, nothing was thrown');
 }
 
 const BINARY = {
