@@ -54,3 +54,5 @@ export type { InvocationSettings, InvocationOverrides } from './invocation.js';
 export { defineFunction, defineLifecycle } from './define.js';
 export { invoke } from './invoke.js';
 export type { InvokeInput, InvokeOptions, InvokeResult, LogRecord } from './invoke.js';
+export { pickHandler, describeExports } from './handler-export.js';
+export type { HandlerPick } from './handler-export.js';
