@@ -94,6 +94,21 @@ export class ShutdownError extends Error {
 }
 
 /**
+ * The abort reason of `context.signal` when the invocation was replaced by a newer one: a cron tick
+ * under the concurrency policy Replace found this invocation still running. The runtime only signals;
+ * what the invocation comes to is still what the handler returns or throws.
+ */
+export class ReplacedError extends Error {
+  /** The id of the event that replaced this invocation, when known. */
+  readonly replacedBy: string | undefined;
+  constructor(message = 'replaced by a newer invocation (cron concurrency policy Replace)', options?: { replacedBy?: string }) {
+    super(message);
+    this.name = 'ReplacedError';
+    this.replacedBy = options?.replacedBy;
+  }
+}
+
+/**
  * True for an error that carries its own HTTP status: an HttpError, or any error with an integer
  * `status` or `statusCode` from 400 to 599 (as http-errors and many libraries set).
  */

@@ -24,6 +24,7 @@ export {
   ForbiddenError,
   HttpError,
   NotFoundError,
+  ReplacedError,
   ServiceUnavailableError,
   ShutdownError,
   TimeoutError,

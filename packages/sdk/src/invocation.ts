@@ -26,6 +26,11 @@ export interface InvocationSettings {
 export interface InvocationOverrides {
   /** A shorter timeout for this invocation (e.g. a caller's deadline); never longer than the setting. */
   timeoutMs?: number;
+  /**
+   * Cancels this one invocation: when it aborts, `context.signal` aborts with its reason (e.g. a
+   * ReplacedError). The runtime only signals; the outcome is still what the handler returns or throws.
+   */
+  signal?: AbortSignal;
 }
 
 const TIMED_OUT = Symbol('timed-out');
@@ -43,10 +48,13 @@ class InvocationContext implements FnContext {
   #controller: AbortController | undefined;
   #log: Logger | undefined;
   #onShutdown: (() => void) | undefined;
+  #cancel: AbortSignal | undefined;
+  #onCancel: (() => void) | undefined;
   #timedOut = false;
 
-  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number) {
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | undefined) {
     this.#settings = settings;
+    this.#cancel = cancel;
     this.#eventId = event.id;
     this.functionName = settings.functionName;
     this.handlerName = settings.handlerName;
@@ -76,6 +84,15 @@ class InvocationContext implements FnContext {
           shutdown.addEventListener('abort', this.#onShutdown, { once: true });
         }
       }
+      const cancel = this.#cancel;
+      if (cancel) {
+        if (cancel.aborted) this.#controller.abort(cancel.reason);
+        else {
+          const c = this.#controller;
+          this.#onCancel = () => c.abort(cancel.reason);
+          cancel.addEventListener('abort', this.#onCancel, { once: true });
+        }
+      }
     }
     return this.#controller.signal;
   }
@@ -103,6 +120,7 @@ class InvocationContext implements FnContext {
   /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
   release(): void {
     if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
+    if (this.#onCancel) this.#cancel?.removeEventListener('abort', this.#onCancel);
   }
 }
 
@@ -114,7 +132,7 @@ class InvocationContext implements FnContext {
 export function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
-  const ctx = new InvocationContext(settings, event, timeoutMs);
+  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal);
   let result: unknown;
   try {
     result = handler(event, ctx) as unknown;
