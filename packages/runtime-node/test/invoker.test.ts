@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent, HttpError, NotFoundError, type FnEvent, type Handler, type Logger } from '@fnkit/sdk';
+import { createEvent, HttpError, NotFoundError, ReplacedError, type FnEvent, type Handler, type Logger } from '@fnkit/sdk';
 import { FunctionInvoker } from '../src/invoker/invoker.js';
 import { InProcessRunner } from '../src/invoker/runner.js';
 import { RuntimeMetrics } from '../src/observability/metrics.js';
@@ -142,6 +142,35 @@ describe('FunctionInvoker', () => {
     expect(invoker.pending).toBe(3);
     gate.resolve();
     expect((await Promise.all(all)).every((o) => o.type === 'result')).toBe(true);
+  });
+
+  it("links a request's signal into the handler's context.signal, also for an invocation that waited for a slot", async () => {
+    const gate = deferred();
+    const reasons: unknown[] = [];
+    const { invoker } = setup(
+      async (_e, ctx) => {
+        if (ctx.signal.aborted) return `aborted before it started: ${(ctx.signal.reason as Error).message}`;
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        reasons.push(ctx.signal.reason);
+        await gate.promise;
+        return 'gave up';
+      },
+      { concurrency: 1, queueSize: 0, timeoutMs: 10_000 },
+    );
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const first = invoker.invoke(httpEvent(), { admission: 'wait', signal: running.signal });
+    const second = invoker.invoke(httpEvent(), { admission: 'wait', signal: waiting.signal });
+    const reason = new ReplacedError('replaced in a test');
+    running.abort(reason);
+    waiting.abort(new ReplacedError('replaced while it waited'));
+    await new Promise((r) => setImmediate(r));
+    expect(reasons).toEqual([reason]);
+    gate.resolve();
+    const [a, b] = await Promise.all([first, second]);
+    // The runtime only signals: each outcome is what its handler answered.
+    expect(a.type === 'result' && a.response.body).toBe('gave up');
+    expect(b.type === 'result' && b.response.body).toBe('aborted before it started: replaced while it waited');
   });
 
   it('rejects new invocations once shutdown began and reports idle when the last one finishes', async () => {

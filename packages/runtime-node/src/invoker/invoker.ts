@@ -62,7 +62,7 @@ export class FunctionInvoker implements Invoker {
 
   invoke(event: FnEvent, request?: InvokeRequest): Promise<Outcome> {
     if (this.#shuttingDown) return Promise.resolve(this.#reject(event, 'shutting-down'));
-    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs);
+    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs, request?.signal);
     const admission = request?.admission ?? 'queue';
     if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return Promise.resolve(this.#reject(event, 'overloaded'));
     return new Promise<Outcome>((resolve) => {
@@ -71,7 +71,7 @@ export class FunctionInvoker implements Invoker {
         admission,
         start: () => {
           if (admission === 'queue') this.#queuedForHttp--;
-          resolve(this.#run(event, request?.timeoutMs));
+          resolve(this.#run(event, request?.timeoutMs, request?.signal));
         },
       });
     });
@@ -90,12 +90,12 @@ export class FunctionInvoker implements Invoker {
 
   // Not an async function: one `then` on the runner's promise instead of an async frame and its await,
   // on the path every invocation takes.
-  #run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+  #run(event: FnEvent, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Outcome> {
     this.#running++;
     this.#metrics.inFlight++;
     let pending: Promise<Outcome>;
     try {
-      pending = this.#runner.run(event, timeoutMs);
+      pending = this.#runner.run(event, timeoutMs, signal);
     } catch (error) {
       pending = Promise.reject(error);
     }
