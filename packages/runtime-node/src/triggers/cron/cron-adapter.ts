@@ -100,7 +100,7 @@ export class CronAdapter implements TriggerAdapter {
       this.#current.delete(run);
       metrics.count(this.name, 'replaced');
       log.warn({ trigger: this.name, eventId: run.eventId, scheduledTime: run.scheduled, replacedBy: eventId }, `cron tick of ${scheduledTime} replaces the invocation of ${run.scheduled} still running (policy Replace): cancelling it`);
-      run.cancel?.abort(new ReplacedError(`replaced by the cron tick of ${scheduledTime} of ${this.name} (concurrency policy Replace)`, { replacedBy: eventId }));
+      run.cancel?.abort(new ReplacedError(`replaced by the ${scheduledTime} tick of ${this.name} (cron concurrency policy Replace)`, { replacedBy: eventId }));
     }
   }
 
