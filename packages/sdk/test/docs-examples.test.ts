@@ -114,6 +114,24 @@ it('docs/sdk.md names every export of src/index.ts', () => {
   expect(missing, 'exports of src/index.ts that docs/sdk.md does not name').toEqual([]);
 });
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+const slug = (heading: string) => heading.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
+
+it('docs/sdk.md: every link to a doc and its section exists', () => {
+  const links = [...doc.matchAll(/\]\(([\w-]*\.md)?(?:#([\w-]+))?\)/g)];
+  expect(links.length).toBeGreaterThan(10);
+  const broken = links.filter(([, file, anchor]) => {
+    let text: string;
+    try {
+      text = file ? readFileSync(join(repo, 'docs', file), 'utf8') : doc;
+    } catch {
+      return true;
+    }
+    return anchor !== undefined && ![...text.matchAll(/^#+ (.*)$/gm)].some((h) => slug(h[1]!) === anchor);
+  });
+  expect(broken.map((l) => l[0])).toEqual([]);
+});
+
 describe('docs/sdk.md: install and import', () => {
   it('greet.cjs answers as greet.ts does', async () => {
     const { default: esm } = await load<{ default: Handler }>('greet.ts');
@@ -364,6 +382,8 @@ describe('docs/sdk.md: invoke', () => {
     expect([err instanceof CloudEventValidationError, (err as CloudEventValidationError).attribute]).toEqual([true, 'time']);
     await expect(invoke(() => 1, { 'Bad-Name': 1 })).rejects.toBeInstanceOf(CloudEventValidationError);
     await expect(invoke('nope' as unknown as Handler)).rejects.toBeInstanceOf(TypeError);
+    await expect(invoke(() => Readable.from((function* () { yield 'a'; throw new Error('stream broke'); })()))).rejects.toThrow('stream broke');
+    expect((await invoke(() => { throw new Error('x'); })).status).toBe(500);
   });
 
   it('the result: headers and body of each outcome, logs', async () => {
@@ -392,5 +412,9 @@ describe('docs/sdk.md: invoke', () => {
     const running = invoke((_e, c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve(c.signal.reason === reason))), {}, { shutdownSignal: stop.signal });
     stop.abort(reason);
     expect((await running).json()).toBe(true);
+    const bare = new AbortController();
+    const plain = invoke((_e, c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve((c.signal.reason as Error).name))), {}, { shutdownSignal: bare.signal });
+    bare.abort();
+    expect((await plain).text()).toBe('AbortError');
   });
 });
