@@ -3,7 +3,8 @@
  * `// <file name>`; each is written to a scratch directory under the repository's .cache/ and run:
  * TypeScript modules are imported (the `*.test.ts` ones register their tests here), CommonJS blocks
  * are evaluated with a `require` that gives the SDK. The tests below then check what the page says
- * about each example and each rule, and that the page names every export of src/index.ts.
+ * about each example and each rule, that every TypeScript example type-checks, that the page names
+ * every export of src/index.ts, and that its links and anchors exist.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,8 +35,7 @@ import {
 } from '../src/index.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const docPath = join(repo, 'docs', 'sdk.md');
-const doc = readFileSync(docPath, 'utf8');
+const doc = readFileSync(join(repo, 'docs', 'sdk.md'), 'utf8');
 
 interface Block {
   file: string;
