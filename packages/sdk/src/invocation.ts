@@ -130,6 +130,16 @@ class InvocationContext implements FnContext {
  * resolved promise instead of an async frame and its awaits, on the path every invocation takes.
  */
 export function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
+  const outcome = startInvocation(handler, event, settings, overrides);
+  return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+}
+
+/**
+ * runInvocation without the promise for a handler that did not return one: its Outcome at once
+ * (the handler ran to its end in this call), else a promise of it. For callers that can answer in
+ * the same tick (fn-run's HTTP server): no promise, no microtask hop. Never throws.
+ */
+export function startInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Outcome | Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
   const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal);
@@ -139,22 +149,25 @@ export function runInvocation(handler: Handler, event: FnEvent, settings: Invoca
     if (isThenable(result)) return settleAsync(result, event, settings, ctx, timeoutMs, started);
   } catch (error) {
     ctx.release();
-    return Promise.resolve(errorOutcome(event, error, started));
+    return errorOutcome(event, error, started);
   }
+  // One clock reading for a synchronous handler: it decides the timeout and is the duration (the
+  // handler's own run time; turning its value into a response is not part of it).
+  const durationMs = performance.now() - started;
   let outcome: Outcome;
   try {
-    if (performance.now() - started > timeoutMs) {
+    if (durationMs > timeoutMs) {
       // A synchronous handler that overran (isolation off): it could not be stopped, but it still timed out.
       ctx.timedOut();
       outcome = timeoutOutcome(event, timeoutMs, started);
     } else {
-      outcome = { type: 'result', response: normalizeResult(result), durationMs: performance.now() - started };
+      outcome = { type: 'result', response: normalizeResult(result), durationMs };
     }
   } catch (error) {
     outcome = errorOutcome(event, error, started);
   }
   ctx.release();
-  return Promise.resolve(outcome);
+  return outcome;
 }
 
 /** The rest of runInvocation for a handler that returned a promise: its deadline, then its result. */
