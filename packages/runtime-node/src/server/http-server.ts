@@ -97,7 +97,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Not an async function: a handler that returns a plain value is answered in this same call (the
   // invoker gives its outcome at once), with no promise for fastify to wait on. Otherwise the promise
   // returned here resolves to the reply (fastify then waits for it to finish, e.g. a streamed body).
-  app.all('*', (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
+  const invocation = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
     let decoded: DecodedRequest;
     const url = request.url;
     const q = url.indexOf('?');
@@ -139,7 +139,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       return undefined;
     }
     return answerBatch(reply, events);
-  });
+  };
+  // Every method and path invokes the function. `/`, where CloudEvents senders and Kubeless callers post,
+  // is also a static route: the router finds it without the wildcard match (params array and object).
+  app.all('/', invocation);
+  app.all('*', invocation);
 
   async function answerBatch(reply: FastifyReply, events: readonly FnEvent[]): Promise<FastifyReply> {
     const entries = [];
