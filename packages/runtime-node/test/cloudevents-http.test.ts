@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LEGACY } from '@fnkit/sdk';
 import type { FnEvent, HeaderMap } from '@fnkit/sdk';
 import {
@@ -394,6 +394,18 @@ describe('plain requests', () => {
   it('does not treat a request with only some ce- headers but no ce-specversion as a CloudEvent', () => {
     const res = decode({ headers: { 'ce-id': 'x' } });
     expect(res.mode).toBe('plain');
+  });
+});
+
+describe('plain request time', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('is the current time as toISOString gives it, across millisecond, second and day boundaries', () => {
+    vi.useFakeTimers();
+    for (const at of [Date.UTC(2026, 10, 23, 22, 59, 59, 998), Date.UTC(2026, 10, 23, 22, 59, 59, 999), Date.UTC(2026, 10, 23, 23, 0, 0, 0), Date.UTC(2026, 10, 23, 23, 59, 59, 999), Date.UTC(2026, 10, 24, 0, 0, 0, 1), Date.UTC(2026, 10, 24, 0, 0, 0, 1), Date.UTC(2024, 1, 29, 12, 0, 0, 50)]) {
+      vi.setSystemTime(at);
+      expect(one({ method: 'GET' }).time).toBe(new Date(at).toISOString());
+    }
   });
 });
 
