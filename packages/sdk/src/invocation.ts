@@ -1,3 +1,5 @@
+// Imported rather than read from the global: Node's global `performance` is a lazy accessor, a getter call on every use.
+import { performance } from 'node:perf_hooks';
 import { ShutdownError, TimeoutError, defaultMessage, HttpError, statusOfError } from './errors.js';
 import { normalizeResult } from './response.js';
 import type { FnContext, FnEvent, Handler, Logger, Outcome } from './types.js';
