@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { createEvent, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
 import { decodeBody, decodeKubelessBody } from './body.js';
+import { randomEventId } from './event-id.js';
 import { CodecError } from './codec-error.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
@@ -162,7 +162,7 @@ function decodeBatch(req: HttpRequestInput): FnEvent[] {
  */
 function decodePlain(req: HttpRequestInput, contentType: string | undefined, kubeless: boolean): FnEvent {
   const headers = req.headers;
-  const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomUUID();
+  const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomEventId();
   const attrs: EventInit = {
     specversion: '1.0',
     id,
