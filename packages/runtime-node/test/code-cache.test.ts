@@ -1,0 +1,85 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it, expect } from 'vitest';
+import { cacheFileOf, runBundle, writeCodeCache } from '../src/boot/code-cache.js';
+
+// A CommonJS bundle with enough code for V8 to cache, using what the wrapper provides.
+const SOURCE = `
+const { basename } = require('node:path');
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+module.exports = { answer: fib(10), file: basename(__filename), sameExports: module.exports === exports, self: this === exports };
+`;
+
+function bundle(source = SOURCE): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'fnkit-code-cache-test-')), 'bundle.cjs');
+  writeFileSync(file, source);
+  return file;
+}
+
+/** A bundle with a cache made by this process's V8. */
+function cachedBundle(): string {
+  const file = bundle();
+  const run = runBundle(file, { cache: false });
+  expect(writeCodeCache(run.script, file)).toBeGreaterThan(0);
+  return file;
+}
+
+const expected = { answer: 55, file: 'bundle.cjs', sameExports: true, self: true };
+
+describe('runBundle (the CLI bundle and its V8 code cache)', () => {
+  it('runs the bundle as a CommonJS module when there is no cache', () => {
+    const run = runBundle(bundle());
+    expect(run.cache).toBe('absent');
+    expect(run.exports).toEqual(expected);
+  });
+
+  it('uses a cache written by writeCodeCache', () => {
+    const run = runBundle(cachedBundle());
+    expect(run.cache).toBe('accepted');
+    expect(run.exports).toEqual(expected);
+  });
+
+  it('ignores the cache when asked to', () => {
+    const run = runBundle(cachedBundle(), { cache: false });
+    expect(run.cache).toBe('off');
+    expect(run.exports).toEqual(expected);
+  });
+
+  it('compiles as usual when V8 rejects the cache (here: made for a source of another length)', () => {
+    const file = cachedBundle();
+    appendFileSync(file, 'module.exports.changed = true;\n');
+    const run = runBundle(file);
+    expect(run.cache).toBe('rejected');
+    expect(run.exports).toEqual({ ...expected, changed: true });
+  });
+
+  it('does not hand damaged data to V8 (a flipped byte, a cut file, another file), and still runs', () => {
+    const damaged: ((data: Buffer) => Buffer)[] = [
+      (data) => {
+        const copy = Buffer.from(data);
+        copy[copy.length >> 1]! ^= 0x5a;
+        return copy;
+      },
+      (data) => data.subarray(0, data.length - 100),
+      (data) => data.subarray(0, 20),
+      () => Buffer.from('not a code cache at all, but long enough to hold a header and some data'),
+    ];
+    for (const damage of damaged) {
+      const file = cachedBundle();
+      writeFileSync(cacheFileOf(file), damage(readFileSync(cacheFileOf(file))));
+      const run = runBundle(file);
+      expect(run.cache).toBe('corrupt');
+      expect(run.exports).toEqual(expected);
+    }
+  });
+
+  it('the build made a cache for the CLI bundle that this node accepts', () => {
+    // dist/ is built by `npm run build` with this node before the tests run.
+    const cli = fileURLToPath(new URL('../dist/fn-run.cjs', import.meta.url));
+    const run = runBundle(cli);
+    expect(run.cache).toBe('accepted');
+    expect(typeof run.exports.runCli).toBe('function');
+  });
+});
