@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { lazyRequires } from './build/lazy-requires.js';
 
 // fastify, pino and the SDK are bundled into fn-run's own code (cold start: Node then reads one file
 // instead of resolving and loading ~150 modules of node_modules). Everything else (prom-client,
@@ -40,6 +41,8 @@ export default defineConfig([
     shims: true,
     noExternal: bundled,
     external: unused,
+    // fastify's requires of https, http2, dns, semver and proxy-addr run on first use only.
+    esbuildPlugins: [lazyRequires],
   },
   {
     // ES modules: the entry (cli.js), the isolation worker and the build step that makes the code cache.
