@@ -75,9 +75,10 @@ describe('runBundle (the CLI bundle and its V8 code cache)', () => {
     }
   });
 
-  it('the build made a cache for the CLI bundle that this node accepts', () => {
+  it('the build made an ASCII CLI bundle (it is read as latin1) and a cache for it that this node accepts', () => {
     // dist/ is built by `npm run build` with this node before the tests run.
     const cli = fileURLToPath(new URL('../dist/fn-run.cjs', import.meta.url));
+    expect(readFileSync(cli, 'utf8')).toMatch(/^[\0-\x7f]*$/);
     const run = runBundle(cli);
     expect(run.cache).toBe('accepted');
     expect(typeof run.exports.runCli).toBe('function');

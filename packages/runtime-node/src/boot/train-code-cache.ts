@@ -9,7 +9,7 @@
  *   node dist/train-code-cache.js
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,8 @@ async function train(): Promise<number> {
 
 /** Child: serves `handler`, waits for one answered GET /, saves the cache and exits. */
 async function serveAndSave(handler: string): Promise<void> {
+  // runBundle reads the bundle as latin1: anything but ASCII would change the code (tsup.config.ts escapes it).
+  if (/[^\0-\x7f]/.test(readFileSync(bundle, 'utf8'))) throw new Error(`${bundle} is not ASCII: see tsup.config.ts`);
   const port = await freePort();
   const run = runBundle(bundle, { cache: false });
   void (run.exports.runCli as typeof runCli)([handler, '--host', '127.0.0.1', '--port', String(port)], (specifier) => import(specifier));
