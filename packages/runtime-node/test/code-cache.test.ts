@@ -1,9 +1,9 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
-import { cacheFileOf, runBundle, writeCodeCache } from '../src/boot/code-cache.js';
+import { cacheFileOf, runBundle, stampBundle, writeCodeCache } from '../src/boot/code-cache.js';
 
 // A CommonJS bundle with enough code for V8 to cache, using what the wrapper provides.
 const SOURCE = `
@@ -18,11 +18,12 @@ function bundle(source = SOURCE): string {
   return file;
 }
 
-/** A bundle with a cache made by this process's V8. */
-function cachedBundle(): string {
-  const file = bundle();
+/** A bundle with a cache made by this process's V8, as the build makes it. */
+function cachedBundle(source = SOURCE): string {
+  const file = bundle(source);
+  stampBundle(file);
   const run = runBundle(file, { cache: false });
-  expect(writeCodeCache(run.script, file)).toBeGreaterThan(0);
+  expect(writeCodeCache(run, file)).toBeGreaterThan(0);
   return file;
 }
 
@@ -47,12 +48,39 @@ describe('runBundle (the CLI bundle and its V8 code cache)', () => {
     expect(run.exports).toEqual(expected);
   });
 
-  it('compiles as usual when V8 rejects the cache (here: made for a source of another length)', () => {
+  it('compiles as usual when V8 rejects the cache (here: the source got longer, its stamp kept)', () => {
     const file = cachedBundle();
-    appendFileSync(file, 'module.exports.changed = true;\n');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('module.exports =', 'module.exports.changed = true;\nmodule.exports ='));
     const run = runBundle(file);
     expect(run.cache).toBe('rejected');
-    expect(run.exports).toEqual({ ...expected, changed: true });
+    expect(run.exports).toEqual(expected);
+  });
+
+  it('does not use a cache made for another build of the bundle, even of the same length', () => {
+    // fib(10) -> fib(11): same length, so V8 alone would accept the old code.
+    const file = cachedBundle();
+    const rebuilt = SOURCE.replace('fib(10)', 'fib(11)');
+    writeFileSync(file, rebuilt);
+    const unstamped = runBundle(file);
+    expect(unstamped.cache).toBe('stale');
+    expect(unstamped.exports).toEqual({ ...expected, answer: 89 });
+    stampBundle(file);
+    const restamped = runBundle(file);
+    expect(restamped.cache).toBe('stale');
+    expect(restamped.exports).toEqual({ ...expected, answer: 89 });
+  });
+
+  it('a stamped bundle still runs, and stamping again keeps one stamp', () => {
+    const file = bundle();
+    const key = stampBundle(file);
+    expect(stampBundle(file)).toBe(key);
+    expect(readFileSync(file, 'utf8').match(/fnkitCodeCacheKey=/g)).toHaveLength(1);
+    expect(runBundle(file).exports).toEqual(expected);
+  });
+
+  it('refuses to write a cache for a bundle that was not stamped', () => {
+    const file = bundle();
+    expect(() => writeCodeCache(runBundle(file, { cache: false }), file)).toThrow(/stampBundle/);
   });
 
   it('does not hand damaged data to V8 (a flipped byte, a cut file, another file), and still runs', () => {

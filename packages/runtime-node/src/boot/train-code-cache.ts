@@ -14,7 +14,7 @@ import { request, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBundle, writeCodeCache } from './code-cache.js';
+import { runBundle, stampBundle, writeCodeCache } from './code-cache.js';
 import type { runCli } from '../run-cli.js';
 
 const bundle = fileURLToPath(new URL('./fn-run.cjs', import.meta.url));
@@ -50,6 +50,7 @@ async function train(): Promise<number> {
 async function serveAndSave(handler: string): Promise<void> {
   // runBundle reads the bundle as latin1: anything but ASCII would change the code (tsup.config.ts escapes it).
   if (/[^\0-\x7f]/.test(readFileSync(bundle, 'utf8'))) throw new Error(`${bundle} is not ASCII: see tsup.config.ts`);
+  stampBundle(bundle);
   const port = await freePort();
   const run = runBundle(bundle, { cache: false });
   void (run.exports.runCli as typeof runCli)([handler, '--host', '127.0.0.1', '--port', String(port)], (specifier) => import(specifier));
@@ -58,7 +59,7 @@ async function serveAndSave(handler: string): Promise<void> {
     if (Date.now() > until) throw new Error('fn-run did not answer GET / while the code cache was being made');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const bytes = writeCodeCache(run.script, bundle);
+  const bytes = writeCodeCache(run, bundle);
   process.stderr.write(`fn-run: code cache written (${Math.round(bytes / 1024)} KiB, node ${process.version})\n`);
   process.exit(0);
 }
