@@ -5,7 +5,8 @@ import type { FunctionModule, Handler } from './types.js';
  * handler with it and fn-build's handler check verifies a build with it, so both always agree.
  *
  * Without a name: the default export when it is a function (for CommonJS, `default` is
- * `module.exports`), else `module.exports.handler`, else a named export `handler`. With a name: the
+ * `module.exports`), else `module.exports.default` (an ES module compiled to CommonJS), else
+ * `module.exports.handler`, else a named export `handler`. With a name: the
  * named export, else a member of `module.exports`.
  */
 export type HandlerPick =
@@ -27,9 +28,15 @@ export function pickHandler(ns: Namespace, exportName: string | undefined): Hand
     name = exportName;
     value = Object.hasOwn(ns, name) ? ns[name] : container && name in container ? container[name] : undefined;
     if (value === undefined) return { ok: false, reason: 'missing', exportName: name };
+    if (name === 'default' && value === container && typeof container?.default === 'function') value = container.default;
   } else if (typeof def === 'function') {
     name = 'default';
     value = def;
+  } else if (container && typeof container.default === 'function') {
+    // An ES module compiled to CommonJS (a .ts file outside a "type": "module" package, Babel, tsc):
+    // its `export default` is module.exports.default.
+    name = 'default';
+    value = container.default;
   } else if (container && typeof container.handler === 'function') {
     name = 'handler';
     value = container.handler;

@@ -11,6 +11,13 @@ describe('pickHandler (the rule fn-run loads by and fn-build checks by)', () => 
     expect(pickHandler({ handler: other }, undefined)).toMatchObject({ ok: true, exportName: 'handler', handler: other });
   });
 
+  it('takes the default export of an ES module compiled to CommonJS (module.exports.default)', () => {
+    const compiled = { __esModule: true, default: fn, handler: other };
+    expect(pickHandler({ default: compiled, 'module.exports': compiled }, undefined)).toMatchObject({ ok: true, exportName: 'default', handler: fn });
+    expect(pickHandler({ default: compiled, 'module.exports': compiled }, 'default')).toMatchObject({ ok: true, exportName: 'default', handler: fn });
+    expect(pickHandler({ default: compiled, 'module.exports': compiled }, 'handler')).toMatchObject({ ok: true, handler: other });
+  });
+
   it('with a name, takes the named export or a member of module.exports', () => {
     expect(pickHandler({ foo: fn }, 'foo')).toMatchObject({ ok: true, exportName: 'foo', handler: fn });
     expect(pickHandler({ default: { greet: other } }, 'greet')).toMatchObject({ ok: true, exportName: 'greet', handler: other });
