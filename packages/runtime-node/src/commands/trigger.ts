@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { ShutdownError } from '@fnkit/sdk';
 import { ConfigError, formatHelp, parseSettings, type SettingSpec } from '../config/settings.js';
 import { importModule } from '../loader/import-module.js';
+import { listenAddress, onShutdownSignals } from '../server/shutdown-signals.js';
 import { describeFailure, isSuccess, type TriggerAdapter } from '../contracts.js';
 import { cronData, type CronConfig } from '../triggers/cron/cron-settings.js';
 import { TRIGGER_KINDS, TRIGGER_SETTINGS_BY_KIND, readTriggerConfigs, type TriggerKindName } from '../triggers/load-triggers.js';
@@ -253,21 +254,10 @@ async function runDispatcher(s: DispatchSettings): Promise<number> {
     await new Promise<void>((r) => server.close(() => r()));
     log.info({}, 'stopped');
     log.flush?.();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignalHandlers();
     resolveClosed(0);
   }
-  let signals = 0;
-  function onSignal(signal: NodeJS.Signals): void {
-    if (++signals > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
-      log.flush?.();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-    void shutdown(signal);
-  }
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const removeSignalHandlers = onShutdownSignals(log, shutdown);
 
   try {
     await startTriggers(adapters);
@@ -276,14 +266,12 @@ async function runDispatcher(s: DispatchSettings): Promise<number> {
     log.fatal({ err: error }, message);
     log.flush?.();
     process.stderr.write(`fn-run: ${message}\n`);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignalHandlers();
     await new Promise<void>((r) => server.close(() => r()));
     return 1;
   }
   if (!draining) state = 'running';
-  const a = server.address();
-  const address = typeof a === 'object' && a !== null ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+  const address = listenAddress(server.address());
   log.info({ target: s.target, triggers: adapters.map((x) => x.name), address }, `fn-run trigger ${s.kind}: delivering to ${s.target}; probes and metrics on ${address}`);
   return closed;
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../observability/logger.js';
 import { RuntimeMetrics } from '../observability/metrics.js';
 import { Health } from './health.js';
 import { createHttpServer } from './http-server.js';
+import { listenAddress, onShutdownSignals } from './shutdown-signals.js';
 import type { TriggerConfigs } from '../triggers/load-triggers.js';
 
 /** The loaded function (the loader's LoadedFunction has this shape). */
@@ -69,6 +70,8 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   const onException = (error: unknown) => log.error({ err: error }, 'uncaught exception (from function code); still serving');
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
+  // Installed once the shutdown below exists; a start-up failure before that has none to remove.
+  let removeSignalHandlers = (): void => undefined;
 
   let runner: HandlerRunner;
   let pool: WorkerPool | undefined;
@@ -128,8 +131,7 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   function detach(): void {
     process.off('unhandledRejection', onRejection);
     process.off('uncaughtException', onException);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeSignalHandlers();
   }
 
   async function stopEverything(code: number): Promise<number> {
@@ -197,24 +199,12 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
     return draining;
   }
 
-  let signals = 0;
-  function onSignal(signal: NodeJS.Signals): void {
-    signals++;
-    if (signals > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
-      log.flush?.();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-    void shutdown(signal);
-  }
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  removeSignalHandlers = onShutdownSignals(log, shutdown);
 
   let address: string;
   try {
     await app.listen({ host: config.host, port: config.port });
-    const a = app.server.address();
-    address = typeof a === 'object' && a !== null ? `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+    address = listenAddress(app.server.address());
   } catch (error) {
     log.fatal({ err: error }, `could not listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`);
     return { closed: stopEverything(1), address: '', shutdown: async () => 1 };
