@@ -62,4 +62,35 @@ describe('LineBuffer (the JSON log destination)', () => {
     dest.write('{"level":30,"msg":"x"}\n');
     expect(() => dest.flushSync()).not.toThrow();
   });
+
+  it('writes a line longer than its buffer on its own, after the pending ones, and counts bytes, not characters', () => {
+    const { fd, read } = tempFile();
+    const dest = new LineBuffer(fd, { maxBytes: 100, maxDelayMs: 60_000 });
+    dest.write('{"level":30,"msg":"ü✓"}\n');
+    const long = `{"level":30,"msg":"${'日'.repeat(3000)}"}\n`; // 9000 bytes: more than the buffer holds
+    dest.write(long);
+    dest.write('{"level":30,"msg":"after"}\n');
+    expect(read()).toBe(`{"level":30,"msg":"ü✓"}\n${long}`);
+    dest.flushSync();
+    expect(read()).toBe(`{"level":30,"msg":"ü✓"}\n${long}{"level":30,"msg":"after"}\n`);
+    closeSync(fd);
+  });
+
+  it('keeps ASCII lines (writeAscii) in their place among the others, and writes them with the rest', () => {
+    const { fd, read } = tempFile();
+    const dest = new LineBuffer(fd, { maxBytes: 130, maxDelayMs: 60_000 });
+    dest.write('{"level":30,"msg":"ü"}\n');
+    dest.writeAscii('{"level":30,"msg":"ascii 1"}\n');
+    dest.write('{"level":30,"msg":"✓"}\n');
+    dest.writeAscii('{"level":30,"msg":"ascii 2"}\n');
+    expect(read()).toBe('');
+    dest.writeAscii('{"level":30,"msg":"ascii 3"}\n'); // 135 bytes gathered: over maxBytes, written
+    expect(read()).toBe('{"level":30,"msg":"ü"}\n{"level":30,"msg":"ascii 1"}\n{"level":30,"msg":"✓"}\n{"level":30,"msg":"ascii 2"}\n{"level":30,"msg":"ascii 3"}\n');
+    const long = `{"level":30,"msg":"${'x'.repeat(LineBuffer.ASCII_LINE_MAX)}"}\n`;
+    dest.writeAscii('{"level":30,"msg":"a"}\n');
+    dest.writeAscii(long); // longer than an ASCII line may be: written the usual way, after the one before
+    dest.flushSync();
+    expect(read().endsWith(`ascii 3"}\n{"level":30,"msg":"a"}\n${long}`)).toBe(true);
+    closeSync(fd);
+  });
 });
