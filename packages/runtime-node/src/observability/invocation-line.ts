@@ -36,10 +36,11 @@ const ASCII = /^[\x00-\x7f]*$/;
  * The fast writer for `log`, or undefined when `log` was not made by createLogger in JSON format
  * (pretty output, a test's fake logger): the caller then logs through `log.info` as before.
  *
- * Into a LineBuffer, with pino's epoch clock and ASCII bindings (the usual case), the line is built from
- * five pieces made once (what lies between the time, the event id, the status and the duration) and
- * handed over as ASCII (LineBuffer.writeAscii: no UTF-8 encoding, no per-line flattening). A template
- * of a dozen parts, joined with its neighbours and encoded as UTF-8, cost about three times as much.
+ * Into a LineBuffer, with pino's epoch clock and ASCII bindings (the usual case), the line is six
+ * pieces: three made again only when what they hold changes (the level and time, once per millisecond;
+ * the bindings; trigger, status and outcome), the event id, the duration and the end. It is handed over
+ * as ASCII (LineBuffer.writeAscii: no UTF-8 encoding, no flattening per line). A template of a dozen
+ * parts, flattened, joined and encoded as UTF-8 per line, cost about three times as much.
  */
 export function invocationLineWriter(log: unknown): InvocationLineWriter | undefined {
   if (typeof log !== 'object' || log === null) return undefined;
@@ -58,15 +59,17 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
   let outcomeJson = '""';
   let lastStatus = Number.NaN;
   let statusJson = 'null';
-  // The ASCII line's constant pieces, made again when what they are made of changes (`undefined`: not all ASCII).
+  // The ASCII line's pieces, made again when what they are made of changes (`undefined`: not all ASCII):
+  // `{"level":30,"time":<now>` (again each millisecond), `<bindings>,"eventId":"`, and
+  // `","trigger":<trigger>,"status":<status>,"outcome":<outcome>,"durationMs":`.
   let headOf: string | undefined;
-  let head: string | undefined; // {"level":30,"time":
+  let head: string | undefined;
+  let lastNow = -1;
+  let headNow = '';
   let bindingsOf: string | undefined;
-  let bindings: string | undefined; // ,<bindings>,"eventId":"
-  let triggerPieceOf: string | undefined;
-  let triggerPiece: string | undefined; // ","trigger":<trigger>,"status":
-  let outcomePieceOf: string | undefined;
-  let outcomePiece: string | undefined; // ,"outcome":<outcome>,"durationMs":
+  let bindings: string | undefined;
+  let middleOf: [string, string, string] = ['', '', ''];
+  let middle: string | undefined;
   return (eventId, trigger, status, outcome, durationMs) => {
     if ((pinoLog[levelVal] as number) > INFO) return;
     if (trigger !== lastTrigger) {
@@ -85,24 +88,26 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
     const bound = pinoLog[chindings] as string;
     const timeOf = pinoLog[time] as () => string;
     if (ascii !== undefined && timeOf === stdTimeFunctions.epochTime && eventId.length <= 128 && PLAIN.test(eventId)) {
+      const now = Date.now();
       if (prefix !== headOf) {
         headOf = prefix;
         head = asciiOrUndefined(`${prefix},"time":`);
+        lastNow = -1;
+      }
+      if (now !== lastNow) {
+        lastNow = now;
+        headNow = `${head}${now}`;
       }
       if (bound !== bindingsOf) {
         bindingsOf = bound;
         bindings = asciiOrUndefined(`${bound},"eventId":"`);
       }
-      if (triggerJson !== triggerPieceOf) {
-        triggerPieceOf = triggerJson;
-        triggerPiece = asciiOrUndefined(`","trigger":${triggerJson},"status":`);
+      if (triggerJson !== middleOf[0] || statusJson !== middleOf[1] || outcomeJson !== middleOf[2]) {
+        middleOf = [triggerJson, statusJson, outcomeJson];
+        middle = asciiOrUndefined(`","trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":`);
       }
-      if (outcomeJson !== outcomePieceOf) {
-        outcomePieceOf = outcomeJson;
-        outcomePiece = asciiOrUndefined(`,"outcome":${outcomeJson},"durationMs":`);
-      }
-      if (head !== undefined && bindings !== undefined && triggerPiece !== undefined && outcomePiece !== undefined) {
-        ascii.writeAscii(`${head}${Date.now()}${bindings}${eventId}${triggerPiece}${statusJson}${outcomePiece}${jsonNumber(durationMs)}${MSG}`);
+      if (head !== undefined && bindings !== undefined && middle !== undefined) {
+        ascii.writeAscii(`${headNow}${bindings}${eventId}${middle}${jsonNumber(durationMs)}${MSG}`);
         return;
       }
     }
