@@ -51,7 +51,21 @@ export interface DecodedKafkaRecord {
 }
 
 
+/** The record as a CloudEvent, and which mode it was sent in. */
 export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): DecodedKafkaRecord {
+  const event = decodeKafkaEvent(record, options);
+  return { mode: kafkaDecodeMode(record.headers), event };
+}
+
+/** The mode a record is in (its headers were read without error by decodeKafkaEvent). */
+function kafkaDecodeMode(headers: Record<string, KafkaHeaderValue>): KafkaDecodeMode {
+  const contentType = singleHeader(headers, 'content-type');
+  if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) return 'structured';
+  return findHeader(headers, 'ce_specversion') !== undefined ? 'binary' : 'plain';
+}
+
+/** The record as a CloudEvent (decodeKafkaRecord without the mode: what the adapter calls for every record). */
+export function decodeKafkaEvent(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): FnEvent {
   const max = options.maxRecordBytes;
   const size = record.value?.length ?? 0;
   if (max !== undefined && size > max) {
@@ -70,12 +84,10 @@ export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecode
     const parsed = parseStructuredJson(record.value ?? undefined, 'structured-mode');
     const attrs = structuredAttributes(parsed, '');
     addPartitionKey(attrs, record.key, trigger.key);
-    return { mode: 'structured', event: createEvent(attrs, trigger) };
+    return createEvent(attrs, trigger);
   }
-  if (findHeader(record.headers, 'ce_specversion') !== undefined) {
-    return { mode: 'binary', event: decodeBinary(record, contentType, trigger) };
-  }
-  return { mode: 'plain', event: wrapRecord(record, contentType, trigger) };
+  if (findHeader(record.headers, 'ce_specversion') !== undefined) return decodeBinary(record, contentType, trigger);
+  return wrapRecord(record, contentType, trigger);
 }
 
 function decodeBinary(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
@@ -124,7 +136,7 @@ function decodeBinary(record: KafkaRecordInput, contentType: string | undefined,
 function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: EventInit = {
     specversion: '1.0',
-    id: `${record.topic}-${record.partition}-${record.offset}`,
+    id: `${idPrefix(record.topic, record.partition)}${record.offset}`,
     source: sourceOf(record.topic),
     type: KAFKA_RECORD_EVENT_TYPE,
     time: trigger.timestamp,
@@ -137,6 +149,29 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
 
 let lastTopic = '';
 let lastSource = '';
+let prefixTopic = '';
+let prefixes: string[] = [];
+const prefixesByTopic = new Map<string, string[]>();
+
+/** `<topic>-<partition>-`, made once per partition rather than per record (the ids' common part). */
+function idPrefix(topic: string, partition: number): string {
+  if (topic !== prefixTopic) {
+    prefixTopic = topic;
+    let known = prefixesByTopic.get(topic);
+    if (known === undefined) {
+      if (prefixesByTopic.size >= 256) prefixesByTopic.clear(); // bounded, whatever the topics
+      known = [];
+      prefixesByTopic.set(topic, known);
+    }
+    prefixes = known;
+  }
+  let prefix = prefixes[partition];
+  if (prefix === undefined) {
+    prefix = `${topic}-${partition}-`;
+    if (partition < 1024) prefixes[partition] = prefix;
+  }
+  return prefix;
+}
 
 /** `/kafka/<topic>`, made once per topic change rather than per record. */
 function sourceOf(topic: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../../src/cloudevents/codec-error.js';
-import { decodeKafkaRecord, KAFKA_RECORD_EVENT_TYPE, type KafkaRecordInput } from '../../src/cloudevents/kafka-codec.js';
+import { decodeKafkaEvent, decodeKafkaRecord, KAFKA_RECORD_EVENT_TYPE, type KafkaRecordInput } from '../../src/cloudevents/kafka-codec.js';
 
 /** Conformance cases of the CloudEvents Kafka binding (shared/BINDINGS.md §4, cloudevents/conformance kafka-protocol-binding.feature). */
 
@@ -169,6 +169,15 @@ describe('Kafka records that are not CloudEvents', () => {
     expect(event.data).toEqual({ n: 1 });
     expect(event.datacontenttype).toBe('application/json');
     expect(event.trigger).toMatchObject({ kind: 'kafka', topic: 'orders', partition: 2, offset: '41', key: 'user-7', headers: { trace: 'abc' } });
+  });
+
+  it('ids name their own topic and partition when records of several come interleaved', () => {
+    const parts: [string, number, string][] = [['orders', 2, '41'], ['payments', 0, '7'], ['orders', 2, '42'], ['orders', 10, '1'], ['payments', 2, '9'], ['orders', 2000, '5'], ['orders', 0, '18446744073709551615']];
+    for (let round = 0; round < 2; round++) {
+      for (const [topic, partition, offset] of parts) {
+        expect(decodeKafkaEvent(record({ topic, partition, offset })).id).toBe(`${topic}-${partition}-${offset}`);
+      }
+    }
   });
 
   it('record timestamps become RFC 3339 with milliseconds', () => {
