@@ -197,7 +197,23 @@ function decodeValue(value: Buffer | null, contentType: string | undefined): unk
 /** `text` is the key already decoded as UTF-8 (the trigger details' `key`). */
 function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null, text: string | null): void {
   if (key === null || attrs.partitionkey !== undefined) return;
-  attrs.partitionkey = text !== null && isUtf8(key) ? text : key.toString('base64');
+  attrs.partitionkey = text !== null && (asciiText(key) !== undefined || isUtf8(key)) ? text : key.toString('base64');
+}
+
+/**
+ * A short key of ASCII bytes (most keys: ids, names) as text, decoded here: Buffer#toString and isUtf8
+ * are native calls costing ~0.2 µs per record together, this ~0.05 µs. Undefined for anything else.
+ */
+function asciiText(bytes: Buffer): string | undefined {
+  const n = bytes.length;
+  if (n > 24) return undefined;
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i]!;
+    if (c > 0x7f) return undefined;
+    text += String.fromCharCode(c);
+  }
+  return text;
 }
 
 function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
@@ -217,7 +233,7 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    key: record.key === null ? null : record.key.toString('utf8'),
+    key: record.key === null ? null : (asciiText(record.key) ?? record.key.toString('utf8')),
     keyBytes: record.key,
     headers,
     timestamp: isoTime(record.timestamp),

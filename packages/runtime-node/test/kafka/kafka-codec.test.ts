@@ -171,6 +171,16 @@ describe('Kafka records that are not CloudEvents', () => {
     expect(event.trigger).toMatchObject({ kind: 'kafka', topic: 'orders', partition: 2, offset: '41', key: 'user-7', headers: { trace: 'abc' } });
   });
 
+  it('keys: the text in trigger.key and partitionkey, or base64 in partitionkey when the bytes are not UTF-8', () => {
+    const keys = [b(''), b('k7'), b('tab\there\u0000'), b('x'.repeat(24)), b('y'.repeat(25)), b('ünï ✓'), b('a'.repeat(30) + 'é'), Buffer.from([0x6b, 0xff]), Buffer.from([0xc3])];
+    for (const key of keys) {
+      const { event } = decodeKafkaRecord(record({ key }));
+      const utf8 = Buffer.from(key.toString('utf8'), 'utf8').equals(key);
+      expect((event.trigger as { key: string }).key).toBe(key.toString('utf8'));
+      expect(event.partitionkey).toBe(utf8 ? key.toString('utf8') : key.toString('base64'));
+    }
+  });
+
   it('ids name their own topic and partition when records of several come interleaved', () => {
     const parts: [string, number, string][] = [['orders', 2, '41'], ['payments', 0, '7'], ['orders', 2, '42'], ['orders', 10, '1'], ['payments', 2, '9'], ['orders', 2000, '5'], ['orders', 0, '18446744073709551615']];
     for (let round = 0; round < 2; round++) {
