@@ -236,24 +236,30 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
     key: record.key === null ? null : (asciiText(record.key) ?? record.key.toString('utf8')),
     keyBytes: record.key,
     headers,
-    timestamp: isoTime(record.timestamp),
+    timestamp: isoTime(record.timestamp, record.partition),
     attempt,
   };
 }
 
-let lastSecond = -1;
-let lastPrefix = '';
-let lastStamp = '';
-let lastIso = '';
+/**
+ * isoTime's caches, one slot per partition (numbers modulo 16): a partition's records are in time
+ * order, while the adapter works the partitions at once, so one cache for all of them kept missing.
+ */
+const SLOTS = 16;
+const slotStamp: string[] = new Array<string>(SLOTS).fill('');
+const slotIso: string[] = new Array<string>(SLOTS).fill('');
+const slotSecond: number[] = new Array<number>(SLOTS).fill(-1);
+const slotPrefix: string[] = new Array<string>(SLOTS).fill('');
 
 /**
  * A record timestamp (epoch ms as a string) in RFC 3339 UTC with milliseconds. Date#toISOString costs
  * about a microsecond, as much as the rest of the decoding: the part up to the second is formatted once
- * per second (records of a batch are close in time) and the milliseconds appended.
+ * per second (records of a batch are close in time) and the milliseconds appended; records of a batch
+ * often share their millisecond, and then the previous answer is reused.
  */
-function isoTime(stamp: string): string {
-  // Records of a batch often share their millisecond: the previous answer is reused then.
-  if (stamp === lastStamp) return lastIso;
+function isoTime(stamp: string, partition: number): string {
+  const slot = partition & (SLOTS - 1);
+  if (stamp === slotStamp[slot]) return slotIso[slot]!;
   let ms = Number(stamp);
   if (!Number.isFinite(ms) || ms < 0) return new Date(Date.now()).toISOString(); // no usable timestamp: now (never cached)
   ms = Math.floor(ms);
@@ -261,15 +267,15 @@ function isoTime(stamp: string): string {
   if (ms >= 253402300800000) iso = new Date(ms).toISOString(); // past year 9999: the extended format
   else {
     const second = Math.floor(ms / 1000);
-    if (second !== lastSecond) {
-      lastSecond = second;
-      lastPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
+    if (second !== slotSecond[slot]) {
+      slotSecond[slot] = second;
+      slotPrefix[slot] = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
     }
     const frac = ms - second * 1000;
-    iso = `${lastPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+    iso = `${slotPrefix[slot]!}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
-  lastStamp = stamp;
-  lastIso = iso;
+  slotStamp[slot] = stamp;
+  slotIso[slot] = iso;
   return iso;
 }
 

@@ -196,6 +196,15 @@ describe('Kafka records that are not CloudEvents', () => {
     }
   });
 
+  it('record timestamps are right when records of many partitions come interleaved', () => {
+    const base = 1700000000000;
+    for (let i = 0; i < 400; i++) {
+      const partition = (i * 7) % 21; // 0..20: partitions 0 and 16 share a cache slot
+      const ms = base + partition * 999 + Math.floor(i / 21) * (i % 3 === 0 ? 1 : 250);
+      expect(decodeKafkaEvent(record({ partition, timestamp: String(ms) })).time).toBe(new Date(ms).toISOString());
+    }
+  });
+
   it('data without content-type stays bytes (only a content type says what they are)', () => {
     const { event } = decodeKafkaRecord(record({ value: b('{"n":1}') }));
     expect(event.data).toEqual(b('{"n":1}'));
