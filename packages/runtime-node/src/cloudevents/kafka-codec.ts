@@ -26,9 +26,8 @@ export type KafkaDecodeMode = 'binary' | 'structured' | 'plain';
 /** A header value as clients give it: bytes or a string; an array when the name repeats. */
 export type KafkaHeaderValue = Buffer | string | undefined | (Buffer | string | undefined)[];
 
-export interface KafkaRecordInput {
-  topic: string;
-  partition: number;
+/** A record as a client hands it over in a partition's batch (the batch names the topic and partition). */
+export interface KafkaMessageInput {
   /** Decimal string (offsets are 64-bit). */
   offset: string;
   key: Buffer | null;
@@ -36,6 +35,11 @@ export interface KafkaRecordInput {
   headers: Record<string, KafkaHeaderValue>;
   /** Milliseconds since the epoch, as a decimal string. */
   timestamp: string;
+}
+
+export interface KafkaRecordInput extends KafkaMessageInput {
+  topic: string;
+  partition: number;
 }
 
 export interface KafkaDecodeOptions {
@@ -64,14 +68,19 @@ function kafkaDecodeMode(headers: Record<string, KafkaHeaderValue>): KafkaDecode
   return findHeader(headers, 'ce_specversion') !== undefined ? 'binary' : 'plain';
 }
 
-/** The record as a CloudEvent (decodeKafkaRecord without the mode: what the adapter calls for every record). */
+/** The record as a CloudEvent (decodeKafkaRecord without the mode). */
 export function decodeKafkaEvent(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): FnEvent {
+  return decodeKafkaMessage(record.topic, record.partition, record, options);
+}
+
+/** A record of `topic`'s `partition` as a CloudEvent: what the adapter calls for every record, on the client's own objects. */
+export function decodeKafkaMessage(topic: string, partition: number, record: KafkaMessageInput, options: KafkaDecodeOptions = {}): FnEvent {
   const max = options.maxRecordBytes;
   const size = record.value?.length ?? 0;
   if (max !== undefined && size > max) {
     throw new CodecError(400, `record value is ${size} bytes, more than the largest allowed (${max} bytes, --kafka-max-record-size)`);
   }
-  const trigger = triggerOf(record, options.attempt ?? 1);
+  const trigger = triggerOf(topic, partition, record, options.attempt ?? 1);
   const contentType = singleHeader(record.headers, 'content-type');
   if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) {
     const essence = mediaTypeEssence(contentType);
@@ -87,10 +96,10 @@ export function decodeKafkaEvent(record: KafkaRecordInput, options: KafkaDecodeO
     return createEvent(attrs, trigger);
   }
   if (findHeader(record.headers, 'ce_specversion') !== undefined) return decodeBinary(record, contentType, trigger);
-  return wrapRecord(record, contentType, trigger);
+  return wrapRecord(topic, partition, record, contentType, trigger);
 }
 
-function decodeBinary(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+function decodeBinary(record: KafkaMessageInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: Record<string, unknown> = {};
   for (const rawName in record.headers) {
     if (rawName.length <= 3 || !startsWithIgnoreCase(rawName, 'ce_')) continue;
@@ -133,11 +142,11 @@ function decodeBinary(record: KafkaRecordInput, contentType: string | undefined,
  * text a string, anything else a Buffer); without one the value stays bytes (a Buffer), as in the HTTP and
  * NATS bindings: only a content type says what the bytes are.
  */
-function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+function wrapRecord(topic: string, partition: number, record: KafkaMessageInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: EventInit = {
     specversion: '1.0',
-    id: `${idPrefix(record.topic, record.partition)}${record.offset}`,
-    source: sourceOf(record.topic),
+    id: `${idPrefix(topic, partition)}${record.offset}`,
+    source: sourceOf(topic),
     type: KAFKA_RECORD_EVENT_TYPE,
     time: trigger.timestamp,
   };
@@ -216,7 +225,7 @@ function asciiText(bytes: Buffer): string | undefined {
   return text;
 }
 
-function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
+function triggerOf(topic: string, partition: number, record: KafkaMessageInput, attempt: number): KafkaTrigger {
   const headers: Record<string, string> = {};
   for (const name in record.headers) {
     const v = record.headers[name];
@@ -230,13 +239,13 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
   }
   return {
     kind: 'kafka',
-    topic: record.topic,
-    partition: record.partition,
+    topic,
+    partition,
     offset: record.offset,
     key: record.key === null ? null : (asciiText(record.key) ?? record.key.toString('utf8')),
     keyBytes: record.key,
     headers,
-    timestamp: isoTime(record.timestamp, record.partition),
+    timestamp: isoTime(record.timestamp, partition),
     attempt,
   };
 }

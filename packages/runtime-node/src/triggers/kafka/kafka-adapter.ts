@@ -1,6 +1,6 @@
 import type { FnEvent, KafkaTrigger, Outcome } from '@fnkit/sdk';
 import { CodecError } from '../../cloudevents/codec-error.js';
-import { decodeKafkaEvent, type KafkaDecodeOptions, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import { decodeKafkaMessage, type KafkaDecodeOptions, type KafkaMessageInput, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
 import { describeFailure, isRetryable, isSuccess, type InvokeRequest, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
 import { retryDelayMs, sleep } from './backoff.js';
 import { deadLetterRecord, type DeadLetterReason } from './dead-letter.js';
@@ -44,7 +44,7 @@ type CountedEvent = 'received' | 'succeeded' | 'retried' | 'dead_lettered';
 
 interface PartitionState extends TopicPartition {
   label: string;
-  queue: KafkaRecordInput[];
+  queue: KafkaMessageInput[];
   head: number;
   /** Bytes of the values queued and not yet started. */
   queuedBytes: number;
@@ -317,13 +317,13 @@ export class KafkaAdapter implements TriggerAdapter {
           let event: FnEvent | undefined;
           let undecodable: unknown;
           try {
-            event = decodeKafkaEvent(record, this.decodeOptions);
+            event = decodeKafkaMessage(s.topic, s.partition, record, this.decodeOptions);
           } catch (err) {
             undecodable = err;
           }
           if (event === undefined) {
             const reason = undecodable instanceof CodecError ? undecodable.message : `cannot decode the record: ${(undecodable as Error).message}`;
-            handled = await this.deadLetter(record, { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
+            handled = await this.deadLetter(recordOf(s, record), { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
           } else {
             let outcome: Outcome | undefined;
             let invokeError: unknown;
@@ -336,7 +336,7 @@ export class KafkaAdapter implements TriggerAdapter {
             if (outcome !== undefined && isSuccess(outcome)) {
               counts.succeeded++;
               handled = 'done';
-            } else handled = await this.afterFirstAttempt(record, event, outcome, invokeError, signal);
+            } else handled = await this.afterFirstAttempt(recordOf(s, record), event, outcome, invokeError, signal);
           }
         } finally {
           this.slots.release();
@@ -483,6 +483,11 @@ export class KafkaAdapter implements TriggerAdapter {
     const lag = s.highWatermark - from;
     this.env.metrics.setLag(this.name, lag > 0n ? Number(lag) : 0, s.label);
   }
+}
+
+/** A queued record with its topic and partition, for the paths that name them (retries, dead letters). */
+function recordOf(tp: TopicPartition, message: KafkaMessageInput): KafkaRecordInput {
+  return { topic: tp.topic, partition: tp.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
 }
 
 /** The offset after the last record handled: what a commit says. */
