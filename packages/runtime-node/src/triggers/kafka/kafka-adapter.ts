@@ -307,7 +307,8 @@ export class KafkaAdapter implements TriggerAdapter {
         const record = s.queue[s.head]!;
         s.head++;
         s.queuedBytes -= record.value?.length ?? 0;
-        const signal = s.abort.signal;
+        // The partition's controller as the record starts (a revocation replaces it): its signal is read only on the slow paths.
+        const abort = s.abort;
         if (!this.slots.tryAcquire()) await this.slots.acquire();
         let handled: Handled;
         try {
@@ -323,7 +324,7 @@ export class KafkaAdapter implements TriggerAdapter {
           }
           if (event === undefined) {
             const reason = undecodable instanceof CodecError ? undecodable.message : `cannot decode the record: ${(undecodable as Error).message}`;
-            handled = await this.deadLetter(recordOf(s, record), { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
+            handled = await this.deadLetter(recordOf(s, record), { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, abort.signal);
           } else {
             let outcome: Outcome | undefined;
             let invokeError: unknown;
@@ -336,7 +337,7 @@ export class KafkaAdapter implements TriggerAdapter {
             if (outcome !== undefined && isSuccess(outcome)) {
               counts.succeeded++;
               handled = 'done';
-            } else handled = await this.afterFirstAttempt(recordOf(s, record), event, outcome, invokeError, signal);
+            } else handled = await this.afterFirstAttempt(recordOf(s, record), event, outcome, invokeError, abort.signal);
           }
         } finally {
           this.slots.release();
