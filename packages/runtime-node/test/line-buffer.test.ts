@@ -79,7 +79,7 @@ describe('LineBuffer (the JSON log destination)', () => {
   it('keeps held lines (writeHeld) in their place among the others, and writes them with the rest', () => {
     const { fd, read } = tempFile();
     const dest = new LineBuffer(fd, { maxBytes: 140, maxDelayMs: 60_000 });
-    const held = (id: string) => dest.writeHeld(`{"level":30,"id":"${id}"}\n`, 18, id);
+    const held = (id: string) => dest.writeHeld('{"level":30,"id":"', id, '"}\n');
     dest.write('{"level":30,"msg":"ü"}\n');
     held('held-1');
     dest.write('{"level":30,"msg":"✓"}\n');
@@ -100,7 +100,7 @@ describe('LineBuffer (the JSON log destination)', () => {
       const expected: string[] = [];
       for (const value of values) {
         const head = `{"level":30,"fn":"${fn}","eventId":"`;
-        dest.writeHeld(`${head}${value}","n":1}\n`, head.length, value);
+        dest.writeHeld(head, value, '","n":1}\n');
         expected.push(`{"level":30,"fn":"${fn}","eventId":${JSON.stringify(value)},"n":1}\n`);
         if (each) dest.flushSync(); // each value checked alone, or all of them together
         if (value === 'tab\there') dest.write('{"level":40,"msg":"warn"}\n'); // a pino line between held ones: written at once, after them

@@ -35,14 +35,13 @@ const MSG = ',"msg":"invocation"}\n';
  * The fast writer for `log`, or undefined when `log` was not made by createLogger in JSON format
  * (pretty output, a test's fake logger): the caller then logs through `log.info` as before.
  *
- * Into a LineBuffer with pino's epoch clock (the usual case) the line is four strings: what comes
- * before the event id (level, time and bindings: made again each millisecond), the event id, trigger,
- * status and outcome (made again when one changes), and the duration with the end of the line (kept
- * per duration: rounded to the microsecond, durations repeat). The made ones are flattened when made,
- * so gathering the lines and encoding them traverses three leaves and the id per line. The event id goes
- * in raw: LineBuffer.writeHeld checks it when the lines are encoded (and quotes it as JSON.stringify does
- * when it must). A template of a dozen parts, with the id checked, flattened, joined and encoded per
- * line, cost ~3x as much.
+ * Into a LineBuffer with pino's epoch clock (the usual case) the line is three strings handed over
+ * as they are (LineBuffer.writeHeld): what comes before the event id (level, time and bindings: made
+ * again each millisecond), the event id, and what comes after it (trigger, status, outcome, duration
+ * and the end: kept per duration, as durations rounded to the microsecond repeat). The made ones are
+ * flattened when made. The event id goes in raw: LineBuffer checks it when the lines are encoded (and
+ * quotes it as JSON.stringify does when it must). A template of a dozen parts, with the id checked,
+ * flattened, joined and encoded per line, cost ~3x as much.
  */
 export function invocationLineWriter(log: unknown): InvocationLineWriter | undefined {
   if (typeof log !== 'object' || log === null) return undefined;
@@ -64,10 +63,10 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
   // The held line's two made pieces and what they were made of.
   let front = ''; // {"level":30,"time":<now><bindings>,"eventId":"
   let frontOf: [string, number, string] = ['', -1, ''];
-  let middle = ''; // ","trigger":<trigger>,"status":<status>,"outcome":<outcome>,"durationMs":
   let middleOf: [string, string, string] = ['', '', ''];
-  // `<duration>,"msg":"invocation"}\n` by duration: durations rounded to the microsecond repeat a lot.
-  const ends = new Map<number, string>();
+  // `","trigger":<trigger>,"status":<status>,"outcome":<outcome>,"durationMs":<duration>,"msg":"invocation"}\n`
+  // by duration (rounded to the microsecond, durations repeat), for the trigger, status and outcome in middleOf.
+  const afters = new Map<number, string>();
   return (eventId, trigger, status, outcome, durationMs) => {
     if ((pinoLog[levelVal] as number) > INFO) return;
     if (trigger !== lastTrigger) {
@@ -93,15 +92,15 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
       }
       if (triggerJson !== middleOf[0] || statusJson !== middleOf[1] || outcomeJson !== middleOf[2]) {
         middleOf = [triggerJson, statusJson, outcomeJson];
-        middle = flattened(`","trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":`);
+        afters.clear();
       }
-      let end = ends.get(durationMs);
-      if (end === undefined) {
-        if (ends.size >= 1024) ends.clear();
-        end = flattened(`${jsonNumber(durationMs)}${MSG}`);
-        ends.set(durationMs, end);
+      let after = afters.get(durationMs);
+      if (after === undefined) {
+        if (afters.size >= 1024) afters.clear();
+        after = flattened(`","trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`);
+        afters.set(durationMs, after);
       }
-      buffer.writeHeld(`${front}${eventId}${middle}${end}`, front.length, eventId);
+      buffer.writeHeld(front, eventId, after);
       return;
     }
     destination.write(

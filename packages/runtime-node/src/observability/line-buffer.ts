@@ -10,7 +10,7 @@ const WAIT = new Int32Array(new SharedArrayBuffer(4));
  * 64 KiB per write(2): to a file, 16 KiB writes cost ~0.17 µs per 200-byte line, 64 KiB ones ~0.07 µs.
  *
  * pino's lines are UTF-8 encoded into the buffer as they arrive. The per-invocation line (see
- * invocation-line.ts) comes through writeHeld: such lines are gathered as one string, encoded together
+ * invocation-line.ts) comes through writeHeld: such lines are gathered (as their parts), joined and encoded together
  * when a write is due (or before a pino line, to keep the order), and the one value each holds raw (the
  * event id) is checked then, in the encoded bytes, for what JSON would escape. Checking each event id
  * as its line was written (a regular expression, which first flattens the id's rope) cost ~0.3 µs per
@@ -35,9 +35,10 @@ export class LineBuffer {
   readonly #maxBytes: number;
   readonly #maxDelayMs: number;
   #length = 0;
-  /** Lines from writeHeld, after the buffer's bytes, not encoded yet. */
-  #held = '';
-  /** Where each held line's raw value starts in #held, and the value. */
+  /** Lines from writeHeld (three parts each), after the buffer's bytes, not encoded yet; their length. */
+  readonly #parts: string[] = [];
+  #heldLength = 0;
+  /** Where each held line's raw value starts in the held text, and the value. */
   readonly #valueAt: number[] = [];
   readonly #values: string[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -65,18 +66,21 @@ export class LineBuffer {
   }
 
   /**
-   * A line below warn in which `value` was put raw between quotes, starting at `valueAt`, without
-   * checking it: it is checked when the line is encoded, and quoted as JSON.stringify does if it holds
-   * a `"`, a `\`, a control character or a UTF-16 surrogate. The rest of the line must be valid JSON.
+   * The line `before + value + after`, below warn, with `value` put raw between the quotes that end
+   * `before` and start `after`, unchecked: it is checked when the held lines are encoded, and quoted as
+   * JSON.stringify does if it holds a `"`, a `\`, a control character or a UTF-16 surrogate. The rest of
+   * the line must be valid JSON. The three parts are kept as they are (no string is built per line).
    */
-  writeHeld(line: string, valueAt: number, value: string): void {
-    if (line.length > LineBuffer.HELD_LINE_MAX) {
-      this.write(valueSafe(value) ? line : quoteValue(line, valueAt, value));
+  writeHeld(before: string, value: string, after: string): void {
+    const length = before.length + value.length + after.length;
+    if (length > LineBuffer.HELD_LINE_MAX) {
+      this.write(`${before.slice(0, -1)}${valueSafe(value) ? `"${value}"` : JSON.stringify(value)}${after.slice(1)}`);
       return;
     }
-    this.#valueAt.push(this.#held.length + valueAt);
+    this.#valueAt.push(this.#heldLength + before.length);
     this.#values.push(value);
-    this.#held += line;
+    this.#parts.push(before, value, after);
+    this.#heldLength += length;
     this.#written(false);
   }
 
@@ -92,7 +96,7 @@ export class LineBuffer {
   }
 
   #written(urgent: boolean): void {
-    if (urgent || this.#length + this.#held.length >= this.#maxBytes) this.#writePending();
+    if (urgent || this.#length + this.#heldLength >= this.#maxBytes) this.#writePending();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#onTimer, this.#maxDelayMs);
       this.#timer.unref();
@@ -115,9 +119,10 @@ export class LineBuffer {
 
   /** Encodes the held lines into the buffer, their raw values checked (and quoted where needed). */
   #takeHeld(): void {
-    const text = this.#held;
-    if (text.length === 0) return;
-    this.#held = '';
+    if (this.#heldLength === 0) return;
+    const text = this.#parts.join('');
+    this.#parts.length = 0;
+    this.#heldLength = 0;
     const valueAt = this.#valueAt;
     const values = this.#values;
     const bytes = this.#bytes;
@@ -167,11 +172,6 @@ const SAFE = /^[^\x00-\x1f"\\\ud800-\udfff]*$/;
 
 function valueSafe(value: string): boolean {
   return SAFE.test(value);
-}
-
-/** The line with its raw value (between quotes at valueAt) replaced by JSON.stringify(value). */
-function quoteValue(line: string, valueAt: number, value: string): string {
-  return `${line.slice(0, valueAt - 1)}${JSON.stringify(value)}${line.slice(valueAt + value.length + 1)}`;
 }
 
 function quoteValues(text: string, valueAt: number[], values: string[]): string {
