@@ -131,7 +131,8 @@ build_image() {
   echo "images: staging $name" >&2
   stage "$stage" "$@"
   echo "images: building $tag from $base" >&2
-  # The Dockerfiles run no command, so the build needs neither network nor a shell in the base.
+  # The Dockerfiles run at most one exec-form command (the runtime image remakes fn-run's code cache
+  # with its node), so the build needs neither network nor a shell in the base.
   "$engine" build -f "$dockerfile" --build-arg "BASE_IMAGE=$base" \
     --label "dev.fnkit.fingerprint=$fp" -t "$tag" "$stage" >&2
 }

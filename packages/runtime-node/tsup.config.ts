@@ -1,4 +1,25 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
+import { lazyRequires } from './build/lazy-requires.js';
+
+// fastify, pino and the SDK are bundled into fn-run's own code (cold start: Node then reads one file
+// instead of resolving and loading ~150 modules of node_modules). Everything else (prom-client,
+// pino-pretty, tsx, kafkajs, the NATS client, croner, yaml) stays external and is loaded from
+// node_modules only when used.
+const bundled = ['fastify', 'pino', '@fnkit/sdk'];
+// What fastify requires only on paths fn-run never takes (schema compilers: fn-run passes its own
+// no-schema compilers; light-my-request: inject()). Left out of the bundle; they resolve from
+// node_modules (fastify's dependencies) should anything ever ask for them.
+const unused = [
+  '@fastify/ajv-compiler',
+  '@fastify/fast-json-stringify-compiler',
+  'ajv',
+  'ajv-formats',
+  'fast-uri',
+  'json-schema-ref-resolver',
+  '@fastify/merge-json-schemas',
+  'light-my-request',
+];
 
 export default defineConfig([
   {
@@ -9,30 +30,44 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // The CLI and the isolation worker: ESM only, code-split so sub-commands and triggers load lazily.
-    // fastify, pino and the SDK are bundled into the chunks that use them (cold start: Node then reads and
-    // compiles a few files instead of resolving and loading ~150 modules of node_modules). Everything else
-    // (prom-client, pino-pretty, tsx, kafkajs, the NATS client, croner, yaml) stays external and is loaded
-    // from node_modules only when used.
-    entry: { cli: 'src/cli.ts', 'isolation-worker': 'src/isolation/worker.ts' },
+    // The CLI as one CommonJS script, dist/fn-run.cjs, that dist/cli.js runs from a V8 code cache
+    // (src/boot/code-cache.ts; the cache is made after this build by dist/train-code-cache.js).
+    // Sub-commands and triggers stay lazy: esbuild turns their import() into code that is compiled
+    // and evaluated only when called. import.meta.url is shimmed from __filename (dist/fn-run.cjs).
+    entry: { 'fn-run': 'src/run-cli.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    sourcemap: true,
+    splitting: false,
+    shims: true,
+    noExternal: bundled,
+    external: unused,
+    // fastify's requires of https, http2, dns, semver and proxy-addr run on first use only.
+    esbuildPlugins: [lazyRequires],
+    // ASCII only, so code-cache.ts can read it as latin1 straight into a one-byte string (a two-byte
+    // string of the whole bundle costs time to decode and twice the memory): esbuild escapes other
+    // characters in code; those it leaves in comments are replaced here.
+    esbuildOptions(options) {
+      options.charset = 'ascii';
+    },
+    async onSuccess() {
+      const file = 'dist/fn-run.cjs';
+      const source = await readFile(file, 'utf8');
+      const ascii = source.replace(/[^\0-\x7f]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+      if (ascii !== source) await writeFile(file, ascii);
+    },
+  },
+  {
+    // ES modules: the entry (cli.js), the isolation worker and the build step that makes the code cache.
+    // Each one file (no shared chunks): cli.js is the first thing Node loads, and every extra ES
+    // module costs a resolve, a read and a link.
+    entry: { cli: 'src/cli.ts', 'isolation-worker': 'src/isolation/worker.ts', 'train-code-cache': 'src/boot/train-code-cache.ts' },
     format: ['esm'],
     target: 'node20',
     sourcemap: true,
-    splitting: true,
-    noExternal: ['fastify', 'pino', '@fnkit/sdk'],
-    // What fastify requires only on paths fn-run never takes (schema compilers: fn-run passes its own
-    // no-schema compilers; light-my-request: inject()). Left out of the bundle; they resolve from
-    // node_modules (fastify's dependencies) should anything ever ask for them.
-    external: [
-      '@fastify/ajv-compiler',
-      '@fastify/fast-json-stringify-compiler',
-      'ajv',
-      'ajv-formats',
-      'fast-uri',
-      'json-schema-ref-resolver',
-      '@fastify/merge-json-schemas',
-      'light-my-request',
-    ],
+    splitting: false,
+    noExternal: bundled,
+    external: unused,
     // Bundled CommonJS code calls require() for Node's built-in modules: give every chunk one.
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __fnkitCreateRequire } from 'node:module';\nconst require = __fnkitCreateRequire(import.meta.url);" },
   },

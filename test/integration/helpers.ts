@@ -10,16 +10,21 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const cli = join(root, 'packages/runtime-node/dist/cli.js');
 
-export interface FnRun {
-  base: string;
-  port: number;
+/** A running `fn-run <args>` process with its output captured. */
+export interface CliProcess {
   child: ChildProcess;
   stdout(): string;
   stderr(): string;
-  /** Resolves with the exit code (or the signal name) once the process is gone. */
+  /** Exit code (or signal name) once the process is gone and its output read. */
   exited: Promise<number | string>;
   /** SIGTERM (or the given signal), then SIGKILL after 15 s; resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** A served function: the process plus where it listens. */
+export interface FnRun extends CliProcess {
+  base: string;
+  port: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -42,28 +47,20 @@ export function writeFunctions(files: Record<string, string>): { dir: string; pa
 /** The environment without any fn-run setting of the outer shell. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(FUNC_|MOD_NAME|KUBELESS_|FNKIT_|REQ_MB_LIMIT|PORT$|K_SERVICE|LOG_LEVEL)/.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/^(FUNC_|MOD_NAME|KUBELESS_|FNKIT_|NATS_|KAFKA_|REQ_MB_LIMIT|PORT$|K_SERVICE|LOG_LEVEL)/.test(k)) delete env[k];
   return env;
 }
 
-export async function startFnRun(file: string, args: string[] = [], env: Record<string, string> = {}): Promise<FnRun> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [cli, file, '--port', String(port), '--host', '127.0.0.1', ...args], {
-    cwd: root,
-    env: { ...cleanEnv(), FNKIT_LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Spawns `fn-run <args>` (JSON logs, no inherited fn-run settings) and captures its output. */
+export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...cleanEnv(), FNKIT_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   // 'close': the process is gone and its output fully read.
-  const drained = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const base = `http://127.0.0.1:${port}`;
-  const run: FnRun = {
-    base,
-    port,
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return {
     child,
     stdout: () => out,
     stderr: () => err,
@@ -79,10 +76,17 @@ export async function startFnRun(file: string, args: string[] = [], env: Record<
       return exited;
     },
   };
+}
+
+export async function startFnRun(file: string, args: string[] = [], env: Record<string, string> = {}): Promise<FnRun> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const run: FnRun = { ...startCli([file, '--port', String(port), '--host', '127.0.0.1', ...args], env), base, port };
+  const { child } = run;
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) {
-      await drained;
-      throw new Error(`fn-run exited with ${child.exitCode} before it was ready:\n${err}${out}`);
+      await run.exited;
+      throw new Error(`fn-run exited with ${child.exitCode} before it was ready:\n${run.stderr()}${run.stdout()}`);
     }
     try {
       const res = await fetch(`${base}/readyz`);
@@ -93,7 +97,7 @@ export async function startFnRun(file: string, args: string[] = [], env: Record<
     await sleep(50);
   }
   await run.stop('SIGKILL');
-  throw new Error(`fn-run did not become ready at ${base}: ${err}`);
+  throw new Error(`fn-run did not become ready at ${base}: ${run.stderr()}`);
 }
 
 export function sleep(ms: number): Promise<void> {

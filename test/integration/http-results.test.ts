@@ -157,3 +157,19 @@ describe('fn-run over HTTP: results out', () => {
     expect(fn.stdout()).not.toMatch(/"url":"\/healthz"/);
   });
 });
+
+describe('fn-run: a TypeScript module compiled to CommonJS', () => {
+  it("serves the `export default` of a .ts file in a package without \"type\": \"module\"", async () => {
+    // No package.json "type": a .ts file is CommonJS there, so its default export is module.exports.default.
+    const dir = writeFunctions({ 'package.json': '{"name":"cjs-ts"}\n', 'greet.ts': 'export default (event: { data?: unknown }) => ({ got: event.data });\n' });
+    const run = await startFnRun(dir.path('greet.ts'));
+    try {
+      const r = await fetch(run.base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual({ got: { n: 1 } });
+    } finally {
+      await run.stop();
+      dir.remove();
+    }
+  });
+});

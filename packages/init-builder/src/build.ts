@@ -62,7 +62,7 @@ export async function build(options: BuildOptions, io: BuildIo): Promise<BuildRe
   try {
     const src = await progress.step(
       'source',
-      () => materializeSource(options.source, staging, options.checksum, new Set([target, ...(options.cache ? [realOrSelf(options.cache)] : [])]), options.module),
+      () => materializeSource(options.source, staging, options.checksum, new Set([target, ...(options.cache ? [realOrSelf(options.cache)] : [])]), options.module, options.unpackLimits),
       (s) => `${s.kind} ${options.source} (${s.files} file${s.files === 1 ? '' : 's'}${s.unwrapped ? `, unwrapped ${s.unwrapped}/` : ''}; ${s.checksum}${options.checksum ? ', checksum matches' : ''})`,
     );
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BuildError } from './build-error.js';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './source/unpack-budget.js';
 
 /** Everything one build needs, resolved from flags and the environment (flags win). */
 export interface BuildOptions {
@@ -20,10 +21,13 @@ export interface BuildOptions {
   allowScripts: boolean;
   /** Install devDependencies too (off by default: production only). */
   dev: boolean;
+  /** What an archive source may unpack to (zip bombs stop with a clear line). */
+  unpackLimits: UnpackLimits;
 }
 
 export const USAGE = `usage: fn-build [--source <dir|file|.zip|.tgz|.tar.gz>] [--target <dir>] [--handler <module>[#<export>]]
                 [--cache <dir>] [--checksum sha256:<hex>] [--allow-scripts] [--production | --dev]
+                [--max-source-bytes <n>[Ki|Mi|Gi]] [--max-source-files <n>]
        fn-build checksum <source>     prints the sha256:<hex> that --checksum expects for that source
 
 Environment (flags win):
@@ -33,6 +37,8 @@ Environment (flags win):
   FNKIT_BUILD_CACHE                  cache directory (default: none)
   FNKIT_SOURCE_CHECKSUM              expected checksum
   FNKIT_ALLOW_SCRIPTS=true           run install scripts
+  FNKIT_MAX_SOURCE_BYTES             what a .zip/.tgz source may unpack to (default 512Mi)
+  FNKIT_MAX_SOURCE_FILES             how many entries it may hold (default 100000)
   NPM_CONFIG_REGISTRY, NPM_CONFIG_USERCONFIG, .npmrc in the source   npm registry and credentials
 `;
 
@@ -57,6 +63,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
         'allow-scripts': { type: 'boolean' },
         production: { type: 'boolean' },
         dev: { type: 'boolean' },
+        'max-source-bytes': { type: 'string' },
+        'max-source-files': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -113,8 +121,27 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
       checksum: checksum?.toLowerCase(),
       allowScripts: values['allow-scripts'] ?? truthy(env.FNKIT_ALLOW_SCRIPTS, 'FNKIT_ALLOW_SCRIPTS'),
       dev: values.dev ?? false,
+      unpackLimits: {
+        maxBytes: limit(values['max-source-bytes'], '--max-source-bytes', env.FNKIT_MAX_SOURCE_BYTES, 'FNKIT_MAX_SOURCE_BYTES', DEFAULT_UNPACK_LIMITS.maxBytes, true),
+        maxEntries: limit(values['max-source-files'], '--max-source-files', env.FNKIT_MAX_SOURCE_FILES, 'FNKIT_MAX_SOURCE_FILES', DEFAULT_UNPACK_LIMITS.maxEntries, false),
+      },
     },
   };
+}
+
+const BINARY_SUFFIX: Record<string, number> = { '': 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+/** A positive whole number from the flag or else the environment; sizes may end in Ki, Mi or Gi. */
+function limit(flag: string | undefined, flagName: string, envValue: string | undefined, envName: string, fallback: number, size: boolean): number {
+  const raw = nonEmpty(flag) ?? nonEmpty(envValue);
+  if (raw === undefined) return fallback;
+  const name = nonEmpty(flag) !== undefined ? flagName : envName;
+  const m = (size ? /^(\d+)(Ki|Mi|Gi)?$/ : /^(\d+)()$/).exec(raw);
+  const n = m ? Number(m[1]) * BINARY_SUFFIX[m[2] ?? '']! : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    throw new BuildError(`${name}=${raw}: expected a positive whole number${size ? ' of bytes, optionally with Ki, Mi or Gi (e.g. 512Mi)' : ''}`);
+  }
+  return n;
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

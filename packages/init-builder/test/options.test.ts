@@ -19,7 +19,15 @@ describe('fn-build options', () => {
       checksum: undefined,
       allowScripts: false,
       dev: false,
+      unpackLimits: { maxBytes: 512 * 1024 * 1024, maxEntries: 100_000 },
     });
+  });
+
+  it('takes the unpack limits from flags or the environment, sizes with Ki/Mi/Gi', () => {
+    expect(build([], { FNKIT_MAX_SOURCE_BYTES: '64Mi', FNKIT_MAX_SOURCE_FILES: '500' }).unpackLimits).toEqual({ maxBytes: 64 * 1024 * 1024, maxEntries: 500 });
+    expect(build(['--max-source-bytes', '2048', '--max-source-files', '7'], { FNKIT_MAX_SOURCE_BYTES: '1Gi' }).unpackLimits).toEqual({ maxBytes: 2048, maxEntries: 7 });
+    expect(() => build([], { FNKIT_MAX_SOURCE_BYTES: '10MB' })).toThrow(/FNKIT_MAX_SOURCE_BYTES=10MB: expected a positive whole number of bytes, optionally with Ki, Mi or Gi/);
+    expect(() => build(['--max-source-files', '0'])).toThrow(/--max-source-files=0: expected a positive whole number$/);
   });
 
   it('takes the Kubeless names and the FNKIT_ ones from the environment', () => {

@@ -1,38 +1,14 @@
 /**
- * fn-run: the command line. Sub-commands load lazily so `fn-run handler.ts` starts fast.
- *
- *   fn-run [serve] <file>[#export] [options]     serve a function over HTTP (and its triggers)
- *   fn-run call <url> [--data ...]               send an event to a running function, print the reply
- *   fn-run trigger cron|nats|kafka --target <url>   run a trigger apart from the function (dispatcher)
- *   fn-run manifest <dir> [--cron ... --nats ... --kafka ...]   print the function's Kubernetes YAML
+ * fn-run's entry (dist/cli.js; bin/fn-run.js, `npx fn-run` and the runtime image all start here).
+ * The command line itself (run-cli.ts) is built as one CommonJS bundle, dist/fn-run.cjs, and run from
+ * the V8 code cache the build made for it (boot/code-cache.ts): most of fn-run's start-up was Node
+ * parsing and compiling fastify, pino and fn-run. This file stays a real ES module because code restored
+ * from a cache cannot call import() on Node 20; the bundle imports the function module (and tsx,
+ * esbuild) through the import() handed over here, which resolves from dist/ as the bundle's require does.
  */
-type Command = { main(argv: string[]): Promise<number> };
+import { fileURLToPath } from 'node:url';
+import { runBundle } from './boot/code-cache.js';
+import type { runCli } from './run-cli.js';
 
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  serve: () => import('./commands/serve.js'),
-  call: () => import('./commands/call.js'),
-  trigger: () => import('./commands/trigger.js'),
-  manifest: () => import('./commands/manifest.js'),
-};
-
-async function run(argv: string[]): Promise<number> {
-  const first = argv[0];
-  if (first === '--version' || first === '-v' || first === 'version') {
-    const { VERSION } = await import('./version.js');
-    process.stdout.write(`fn-run ${VERSION}\n`);
-    return 0;
-  }
-  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return (await COMMANDS[first]!()).main(argv.slice(1));
-  // No sub-command: `fn-run handler.ts ...` serves, as `npx fn-run handler.ts` should.
-  return (await COMMANDS.serve!()).main(argv);
-}
-
-run(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`fn-run: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+const { exports } = runBundle(fileURLToPath(new URL('./fn-run.cjs', import.meta.url)));
+void (exports.runCli as typeof runCli)(process.argv.slice(2), (specifier) => import(specifier));

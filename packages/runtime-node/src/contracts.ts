@@ -17,6 +17,14 @@ export interface InvokeRequest {
   admission?: 'queue' | 'wait';
   /** A shorter timeout for this one invocation (never longer than FUNC_TIMEOUT). */
   timeoutMs?: number;
+  /**
+   * Cancels this one invocation (e.g. a cron tick replaced under the policy Replace). In-process and in
+   * an isolation worker, the handler's `context.signal` aborts with this signal's reason; the runtime
+   * only signals, so the outcome is still what the handler returns or throws (or a timeout). In
+   * dispatcher mode the HTTP request is aborted and the outcome is a 499 error. An invocation still
+   * waiting for a concurrency slot runs when its turn comes, with its context.signal already aborted.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Invoker {

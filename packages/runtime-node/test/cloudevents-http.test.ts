@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LEGACY } from '@fnkit/sdk';
 import type { FnEvent, HeaderMap } from '@fnkit/sdk';
 import {
-  CodecError,
   decodeHttpRequest,
   encodeBinaryHeaders,
   HTTP_REQUEST_EVENT_TYPE,
 } from '../src/cloudevents/index.js';
 import type { HttpRequestInput } from '../src/cloudevents/index.js';
+import { codecError } from './expect-codec-error.js';
 
 function request(init: { method?: string; path?: string; headers?: HeaderMap; body?: string | Buffer }): HttpRequestInput {
   const path = init.path ?? '/';
@@ -30,16 +30,6 @@ function one(init: Parameters<typeof request>[0], kubeless = false): FnEvent {
   const { events } = decode(init, kubeless);
   expect(events).toHaveLength(1);
   return events[0]!;
-}
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CodecError);
-    return err as CodecError;
-  }
-  throw new Error('expected a CodecError, nothing was thrown');
 }
 
 const BINARY = {
@@ -404,6 +394,18 @@ describe('plain requests', () => {
   it('does not treat a request with only some ce- headers but no ce-specversion as a CloudEvent', () => {
     const res = decode({ headers: { 'ce-id': 'x' } });
     expect(res.mode).toBe('plain');
+  });
+});
+
+describe('plain request time', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('is the current time as toISOString gives it, across millisecond, second and day boundaries', () => {
+    vi.useFakeTimers();
+    for (const at of [Date.UTC(2026, 10, 23, 22, 59, 59, 998), Date.UTC(2026, 10, 23, 22, 59, 59, 999), Date.UTC(2026, 10, 23, 23, 0, 0, 0), Date.UTC(2026, 10, 23, 23, 59, 59, 999), Date.UTC(2026, 10, 24, 0, 0, 0, 1), Date.UTC(2026, 10, 24, 0, 0, 0, 1), Date.UTC(2024, 1, 29, 12, 0, 0, 50)]) {
+      vi.setSystemTime(at);
+      expect(one({ method: 'GET' }).time).toBe(new Date(at).toISOString());
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent, HttpError, NotFoundError, type FnEvent, type Handler, type Logger } from '@fnkit/sdk';
+import { createEvent, HttpError, NotFoundError, ReplacedError, type FnEvent, type Handler, type Logger, type Outcome } from '@fnkit/sdk';
 import { FunctionInvoker } from '../src/invoker/invoker.js';
 import { InProcessRunner } from '../src/invoker/runner.js';
 import { RuntimeMetrics } from '../src/observability/metrics.js';
@@ -142,6 +142,69 @@ describe('FunctionInvoker', () => {
     expect(invoker.pending).toBe(3);
     gate.resolve();
     expect((await Promise.all(all)).every((o) => o.type === 'result')).toBe(true);
+  });
+
+  it("links a request's signal into the handler's context.signal, also for an invocation that waited for a slot", async () => {
+    const gate = deferred();
+    const reasons: unknown[] = [];
+    const { invoker } = setup(
+      async (_e, ctx) => {
+        if (ctx.signal.aborted) return `aborted before it started: ${(ctx.signal.reason as Error).message}`;
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        reasons.push(ctx.signal.reason);
+        await gate.promise;
+        return 'gave up';
+      },
+      { concurrency: 1, queueSize: 0, timeoutMs: 10_000 },
+    );
+    const running = new AbortController();
+    const waiting = new AbortController();
+    const first = invoker.invoke(httpEvent(), { admission: 'wait', signal: running.signal });
+    const second = invoker.invoke(httpEvent(), { admission: 'wait', signal: waiting.signal });
+    const reason = new ReplacedError('replaced in a test');
+    running.abort(reason);
+    waiting.abort(new ReplacedError('replaced while it waited'));
+    await new Promise((r) => setImmediate(r));
+    expect(reasons).toEqual([reason]);
+    gate.resolve();
+    const [a, b] = await Promise.all([first, second]);
+    // The runtime only signals: each outcome is what its handler answered.
+    expect(a.type === 'result' && a.response.body).toBe('gave up');
+    expect(b.type === 'result' && b.response.body).toBe('aborted before it started: replaced while it waited');
+  });
+
+  it('invokeNow answers a plain-value handler within the call: counted and logged before it returns', () => {
+    const { invoker, lines, metrics } = setup(() => ({ ok: true }));
+    const outcome = invoker.invokeNow(httpEvent());
+    expect(outcome).not.toBeInstanceOf(Promise);
+    expect((outcome as Outcome).type).toBe('result');
+    expect(lines).toHaveLength(1);
+    expect(invoker.pending).toBe(0);
+    expect(metrics.byTrigger.get('http')?.outcomes.success).toBe(1);
+    const thrown = setup(() => {
+      throw new NotFoundError('gone');
+    }).invoker.invokeNow(httpEvent());
+    expect(thrown).not.toBeInstanceOf(Promise);
+    expect((thrown as Outcome).type === 'error' && (thrown as Outcome & { type: 'error' }).status).toBe(404);
+  });
+
+  it('invokeNow gives a promise for an async handler, and for a queued one even when its handler is synchronous', async () => {
+    const gate = deferred();
+    const { invoker, lines } = setup((event) => (event.id.endsWith('-slow') ? gate.promise.then(() => 'slow') : 'quick'), { concurrency: 1, queueSize: 1 });
+    const slowEvent = httpEvent();
+    slowEvent.id += '-slow';
+    const slow = invoker.invokeNow(slowEvent);
+    expect(slow).toBeInstanceOf(Promise);
+    const queued = invoker.invokeNow(httpEvent());
+    expect(queued).toBeInstanceOf(Promise);
+    expect(invoker.pending).toBe(2);
+    expect(lines).toHaveLength(0);
+    gate.resolve();
+    const [a, b] = await Promise.all([slow, queued]);
+    expect(a.type === 'result' && a.response.body).toBe('slow');
+    expect(b.type === 'result' && b.response.body).toBe('quick');
+    expect(lines).toHaveLength(2);
+    expect(invoker.pending).toBe(0);
   });
 
   it('rejects new invocations once shutdown began and reports idle when the last one finishes', async () => {

@@ -86,9 +86,9 @@ describe('loadFunction', () => {
 
   it('says what it found when the export is not a function', async () => {
     const err = await loadError(f('named.mts'), 'notAFunction');
-    expect(err.message).toBe(`cannot load ${f('named.mts')}: export 'notAFunction' is not a function (found object)`);
+    expect(err.message).toBe(`cannot load ${f('named.mts')}: export 'notAFunction' is not a function (found an object)`);
     const num = await loadError(f('cjs/object-exports.js'), 'bar');
-    expect(num.message).toContain(`export 'bar' is not a function (found number)`);
+    expect(num.message).toContain(`export 'bar' is not a function (found a number)`);
   });
 
   it('explains what it looked for when there is no default or handler export', async () => {

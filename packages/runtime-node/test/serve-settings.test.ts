@@ -39,7 +39,8 @@ describe('readServeConfig', () => {
       kubelessFunctionName: undefined,
       watch: false,
     });
-    expect(['json', 'pretty']).toContain(c.logFormat);
+    // Pretty when stdout is a terminal, as Node's process.stdout.isTTY would say.
+    expect(c.logFormat).toBe(process.stdout.isTTY ? 'pretty' : 'json');
   });
 
   it('takes the export from file#name and from --handler', () => {

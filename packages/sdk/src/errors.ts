@@ -1,8 +1,31 @@
 /**
+ * A function's copy of @fnkit/sdk is never the runtime's (fn-run bundles its own; a pod installs the
+ * function's), so `instanceof` on these classes must hold across copies: each class names its kind
+ * under a registry symbol, and `instanceof` is the ordinary prototype check, else a class of the same
+ * kind in the value's prototype chain. A subclass that names no kind of its own gets the ordinary check.
+ */
+const KIND: unique symbol = Symbol.for('fnkit.error.kind');
+
+function isInstance(cls: object, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(cls, KIND)) return false;
+  const kind = (cls as { [KIND]: string })[KIND];
+  for (let p = Object.getPrototypeOf(value) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const c = (p as { constructor?: unknown }).constructor;
+    if (typeof c === 'function' && Object.hasOwn(c, KIND) && (c as unknown as { [KIND]: string })[KIND] === kind) return true;
+  }
+  return false;
+}
+
+/**
  * Typed HTTP errors. Throwing one sets the response status; its message is sent to the caller.
  * Any other error becomes a 500 whose body carries the event id and no message or stack.
  */
 export class HttpError extends Error {
+  static readonly [KIND]: string = 'HttpError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
   readonly status: number;
   /** Extra response headers (e.g. `www-authenticate`, `retry-after`). */
   readonly headers: Record<string, string>;
@@ -22,48 +45,56 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
+  static override readonly [KIND]: string = 'BadRequestError';
   constructor(message = 'Bad Request', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(400, message, options);
     this.name = 'BadRequestError';
   }
 }
 export class UnauthorizedError extends HttpError {
+  static override readonly [KIND]: string = 'UnauthorizedError';
   constructor(message = 'Unauthorized', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(401, message, options);
     this.name = 'UnauthorizedError';
   }
 }
 export class ForbiddenError extends HttpError {
+  static override readonly [KIND]: string = 'ForbiddenError';
   constructor(message = 'Forbidden', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(403, message, options);
     this.name = 'ForbiddenError';
   }
 }
 export class NotFoundError extends HttpError {
+  static override readonly [KIND]: string = 'NotFoundError';
   constructor(message = 'Not Found', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(404, message, options);
     this.name = 'NotFoundError';
   }
 }
 export class ConflictError extends HttpError {
+  static override readonly [KIND]: string = 'ConflictError';
   constructor(message = 'Conflict', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(409, message, options);
     this.name = 'ConflictError';
   }
 }
 export class UnprocessableEntityError extends HttpError {
+  static override readonly [KIND]: string = 'UnprocessableEntityError';
   constructor(message = 'Unprocessable Entity', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(422, message, options);
     this.name = 'UnprocessableEntityError';
   }
 }
 export class TooManyRequestsError extends HttpError {
+  static override readonly [KIND]: string = 'TooManyRequestsError';
   constructor(message = 'Too Many Requests', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(429, message, options);
     this.name = 'TooManyRequestsError';
   }
 }
 export class ServiceUnavailableError extends HttpError {
+  static override readonly [KIND]: string = 'ServiceUnavailableError';
   constructor(message = 'Service Unavailable', options?: ConstructorParameters<typeof HttpError>[2]) {
     super(503, message, options);
     this.name = 'ServiceUnavailableError';
@@ -77,6 +108,10 @@ export function httpError(status: number, message?: string, options?: Constructo
 
 /** The abort reason of `context.signal` at the deadline. */
 export class TimeoutError extends Error {
+  static readonly [KIND]: string = 'TimeoutError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
   readonly timeoutMs: number;
   constructor(timeoutMs: number) {
     super(`the function did not finish within its timeout of ${timeoutMs} ms`);
@@ -87,9 +122,32 @@ export class TimeoutError extends Error {
 
 /** The abort reason of `context.signal` when a shutdown's grace period runs out. */
 export class ShutdownError extends Error {
+  static readonly [KIND]: string = 'ShutdownError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
   constructor(message = 'the runtime is shutting down') {
     super(message);
     this.name = 'ShutdownError';
+  }
+}
+
+/**
+ * The abort reason of `context.signal` when the invocation was replaced by a newer one: a cron tick
+ * under the concurrency policy Replace found this invocation still running. The runtime only signals;
+ * what the invocation comes to is still what the handler returns or throws.
+ */
+export class ReplacedError extends Error {
+  static readonly [KIND]: string = 'ReplacedError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+  /** The id of the event that replaced this invocation, when known. */
+  readonly replacedBy: string | undefined;
+  constructor(message = 'replaced by a newer invocation (cron concurrency policy Replace)', options?: { replacedBy?: string }) {
+    super(message);
+    this.name = 'ReplacedError';
+    this.replacedBy = options?.replacedBy;
   }
 }
 

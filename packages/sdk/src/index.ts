@@ -24,6 +24,7 @@ export {
   ForbiddenError,
   HttpError,
   NotFoundError,
+  ReplacedError,
   ServiceUnavailableError,
   ShutdownError,
   TimeoutError,
@@ -49,8 +50,10 @@ export {
   validateExtension,
 } from './cloudevent.js';
 export type { EventInit, LegacyAliases } from './cloudevent.js';
-export { runInvocation, errorOutcome, timeoutOutcome } from './invocation.js';
+export { runInvocation, startInvocation, errorOutcome, timeoutOutcome } from './invocation.js';
 export type { InvocationSettings, InvocationOverrides } from './invocation.js';
 export { defineFunction, defineLifecycle } from './define.js';
 export { invoke } from './invoke.js';
 export type { InvokeInput, InvokeOptions, InvokeResult, LogRecord } from './invoke.js';
+export { pickHandler, describeExports } from './handler-export.js';
+export type { HandlerPick } from './handler-export.js';

@@ -1,3 +1,5 @@
+// Imported rather than read from the global: Node's global `performance` is a lazy accessor, a getter call on every use.
+import { performance } from 'node:perf_hooks';
 import { ShutdownError, TimeoutError, defaultMessage, HttpError, statusOfError } from './errors.js';
 import { normalizeResult } from './response.js';
 import type { FnContext, FnEvent, Handler, Logger, Outcome } from './types.js';
@@ -26,6 +28,11 @@ export interface InvocationSettings {
 export interface InvocationOverrides {
   /** A shorter timeout for this invocation (e.g. a caller's deadline); never longer than the setting. */
   timeoutMs?: number;
+  /**
+   * Cancels this one invocation: when it aborts, `context.signal` aborts with its reason (e.g. a
+   * ReplacedError). The runtime only signals; the outcome is still what the handler returns or throws.
+   */
+  signal?: AbortSignal;
 }
 
 const TIMED_OUT = Symbol('timed-out');
@@ -43,10 +50,13 @@ class InvocationContext implements FnContext {
   #controller: AbortController | undefined;
   #log: Logger | undefined;
   #onShutdown: (() => void) | undefined;
+  #cancel: AbortSignal | undefined;
+  #onCancel: (() => void) | undefined;
   #timedOut = false;
 
-  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number) {
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | undefined) {
     this.#settings = settings;
+    this.#cancel = cancel;
     this.#eventId = event.id;
     this.functionName = settings.functionName;
     this.handlerName = settings.handlerName;
@@ -76,6 +86,15 @@ class InvocationContext implements FnContext {
           shutdown.addEventListener('abort', this.#onShutdown, { once: true });
         }
       }
+      const cancel = this.#cancel;
+      if (cancel) {
+        if (cancel.aborted) this.#controller.abort(cancel.reason);
+        else {
+          const c = this.#controller;
+          this.#onCancel = () => c.abort(cancel.reason);
+          cancel.addEventListener('abort', this.#onCancel, { once: true });
+        }
+      }
     }
     return this.#controller.signal;
   }
@@ -103,6 +122,7 @@ class InvocationContext implements FnContext {
   /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
   release(): void {
     if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
+    if (this.#onCancel) this.#cancel?.removeEventListener('abort', this.#onCancel);
   }
 }
 
@@ -112,31 +132,44 @@ class InvocationContext implements FnContext {
  * resolved promise instead of an async frame and its awaits, on the path every invocation takes.
  */
 export function runInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Promise<Outcome> {
+  const outcome = startInvocation(handler, event, settings, overrides);
+  return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+}
+
+/**
+ * runInvocation without the promise for a handler that did not return one: its Outcome at once
+ * (the handler ran to its end in this call), else a promise of it. For callers that can answer in
+ * the same tick (fn-run's HTTP server): no promise, no microtask hop. Never throws.
+ */
+export function startInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Outcome | Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
-  const ctx = new InvocationContext(settings, event, timeoutMs);
+  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal);
   let result: unknown;
   try {
     result = handler(event, ctx) as unknown;
     if (isThenable(result)) return settleAsync(result, event, settings, ctx, timeoutMs, started);
   } catch (error) {
     ctx.release();
-    return Promise.resolve(errorOutcome(event, error, started));
+    return errorOutcome(event, error, started);
   }
+  // One clock reading for a synchronous handler: it decides the timeout and is the duration (the
+  // handler's own run time; turning its value into a response is not part of it).
+  const durationMs = performance.now() - started;
   let outcome: Outcome;
   try {
-    if (performance.now() - started > timeoutMs) {
+    if (durationMs > timeoutMs) {
       // A synchronous handler that overran (isolation off): it could not be stopped, but it still timed out.
       ctx.timedOut();
       outcome = timeoutOutcome(event, timeoutMs, started);
     } else {
-      outcome = { type: 'result', response: normalizeResult(result), durationMs: performance.now() - started };
+      outcome = { type: 'result', response: normalizeResult(result), durationMs };
     }
   } catch (error) {
     outcome = errorOutcome(event, error, started);
   }
   ctx.release();
-  return Promise.resolve(outcome);
+  return outcome;
 }
 
 /** The rest of runInvocation for a handler that returned a promise: its deadline, then its result. */

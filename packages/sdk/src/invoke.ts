@@ -38,6 +38,8 @@ export interface InvokeOptions {
   log?: Logger;
   /** Aborts `context.signal` as a runtime shutdown would. */
   shutdownSignal?: AbortSignal;
+  /** Cancels this invocation: `context.signal` aborts with its reason (as a cron Replace does with a ReplacedError). */
+  signal?: AbortSignal;
 }
 
 export interface LogRecord {
@@ -89,7 +91,7 @@ export async function invoke<TData = unknown>(handler: Handler<TData>, input: In
     timeoutMs: options.timeoutMs ?? 3000,
     log,
     shutdownSignal: options.shutdownSignal,
-  });
+  }, options.signal === undefined ? undefined : { signal: options.signal });
   let status: number;
   let headers: Record<string, string | string[]>;
   let body: Buffer;

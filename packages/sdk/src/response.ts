@@ -1,3 +1,5 @@
+// Imported rather than read from the global: Node's global `Buffer` is an accessor, a getter call on every use.
+import { Buffer } from 'node:buffer';
 import { looksLikeCloudEvent } from './cloudevent.js';
 import type { NormalizedResponse } from './types.js';
 

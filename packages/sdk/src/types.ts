@@ -133,7 +133,11 @@ export interface FnContext {
   /** Epoch milliseconds at which the invocation times out. */
   deadline: number;
   remainingTimeMs(): number;
-  /** Aborts at the deadline (reason: a TimeoutError) and when a shutdown's grace period runs out. */
+  /**
+   * Aborts at the deadline (reason: a TimeoutError), when a shutdown's grace period runs out (a
+   * ShutdownError), and when the invocation is cancelled: replaced by a newer cron tick under the
+   * policy Replace (a ReplacedError). Made on first use.
+   */
   signal: AbortSignal;
   /** A logger bound to this event's id. */
   log: Logger;

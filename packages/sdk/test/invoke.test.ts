@@ -4,6 +4,7 @@ import {
   BadRequestError,
   HttpError,
   NotFoundError,
+  ReplacedError,
   TimeoutError,
   defineFunction,
   invoke,
@@ -116,6 +117,53 @@ describe('invoke() runs a handler through the runtime invocation path', () => {
     setTimeout(() => shutdown.abort(), 10);
     const res = await pending;
     expect(res.text()).toBe('stopped');
+  });
+
+  it('aborts context.signal with the reason of the invocation\'s own signal, and the handler\'s answer is the outcome', async () => {
+    const cancel = new AbortController();
+    let reason: unknown;
+    const pending = invoke(
+      (_e, ctx) =>
+        new Promise((resolve) => {
+          ctx.signal.addEventListener('abort', () => {
+            reason = ctx.signal.reason;
+            resolve('gave up');
+          });
+          cancel.abort(new ReplacedError('replaced by tick 2', { replacedBy: 'ev-2' }));
+        }),
+      {},
+      { signal: cancel.signal },
+    );
+    const res = await pending;
+    expect(reason).toBeInstanceOf(ReplacedError);
+    expect((reason as ReplacedError).message).toBe('replaced by tick 2');
+    expect((reason as ReplacedError).replacedBy).toBe('ev-2');
+    // The runtime only signals: the handler's own result is the outcome.
+    expect(res.outcome.type).toBe('result');
+    expect(res.text()).toBe('gave up');
+  });
+
+  it('a signal aborted before the handler looks at context.signal is seen as aborted; rethrowing the reason is a 500', async () => {
+    const cancel = new AbortController();
+    cancel.abort(new ReplacedError());
+    const res = await invoke((_e, ctx) => {
+      ctx.signal.throwIfAborted();
+      return 'ran on';
+    }, { id: 'ev-r' }, { signal: cancel.signal });
+    expect(res.status).toBe(500);
+    expect(res.outcome.type === 'error' && res.outcome.error).toBeInstanceOf(ReplacedError);
+    expect(new ReplacedError().message).toMatch(/cron concurrency policy Replace/);
+  });
+
+  it('stops listening to the invocation\'s signal once the invocation is over', async () => {
+    const cancel = new AbortController();
+    let seen: AbortSignal | undefined;
+    await invoke((_e, ctx) => {
+      seen = ctx.signal;
+      return 1;
+    }, {}, { signal: cancel.signal });
+    cancel.abort(new ReplacedError());
+    expect(seen!.aborted).toBe(false);
   });
 
   it('records what the handler logs', async () => {

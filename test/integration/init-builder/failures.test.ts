@@ -92,6 +92,36 @@ describe('fn-build failures', () => {
     expect(startable(target)).toEqual([]);
   });
 
+  it('a zip that unpacks past the size limit (a zip bomb) stops with a line naming the limit; nothing is started', async () => {
+    const dir = work.path('bomb');
+    mkdirSync(dir);
+    const zip = join(dir, 'bomb.zip');
+    // 8 MiB of zeros deflate to a few KiB: the archive is small, what it unpacks to is not.
+    writeFileSync(zip, zipArchive({ 'handler.js': 'module.exports = () => 1;\n', 'zeros.bin': Buffer.alloc(8 * 1024 * 1024) }, { deflate: true }));
+    const target = join(dir, 'out');
+    const run = await runFnBuild(['--source', zip, '--target', target], { FNKIT_MAX_SOURCE_BYTES: '1Mi' });
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/bomb\.zip unpacks to more than 1 MiB \(the limit; entry 'zeros\.bin' of 8 MiB is past it\).*FNKIT_MAX_SOURCE_BYTES/);
+    expect(startable(target)).toEqual([]);
+    // The same archive within the limit builds: the limit, not the archive, stopped it.
+    const ok = await runFnBuild(['--source', zip, '--target', target], { FNKIT_MAX_SOURCE_BYTES: '16Mi' });
+    expect(ok.code, ok.stderr).toBe(0);
+  });
+
+  it('a tgz with more entries than the limit stops before anything is extracted', async () => {
+    const dir = work.path('many');
+    mkdirSync(dir);
+    const tgz = join(dir, 'many.tgz');
+    const entries: Record<string, string> = { 'handler.js': 'module.exports = () => 1;\n' };
+    for (let i = 0; i < 20; i++) entries[`f${i}.txt`] = 'x';
+    writeFileSync(tgz, tgzArchive(entries));
+    const target = join(dir, 'out');
+    const run = await runFnBuild(['--source', tgz, '--target', target, '--max-source-files', '10']);
+    expect(run.code).not.toBe(0);
+    expect(errorLine(run)).toMatch(/many\.tgz holds more than 10 entries \(the limit; 'f9\.txt' is past it\)/);
+    expect(startable(target)).toEqual([]);
+  });
+
   it('a lockfile that is not JSON is named, with what to do', async () => {
     const src = writeFiles(work.path('badlock'), { ...TS_MS, 'package-lock.json': '{ "lockfileVersion": 3, "packages": {' });
     const target = work.path('badlock-out');

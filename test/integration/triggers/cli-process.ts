@@ -1,43 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cli, root, sleep } from '../helpers.js';
+import { sleep } from '../helpers.js';
 
-/** A running `fn-run <args>` that is not a served function (e.g. `fn-run trigger ...`). */
-export interface CliProcess {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Exit code (or signal name) once the process is gone and its output read. */
-  exited: Promise<number | string>;
-  /** SIGTERM (then SIGKILL after 15 s); resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
-
-export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(clean)) if (/^(FUNC_|MOD_NAME|KUBELESS_|FNKIT_|NATS_|KAFKA_|REQ_MB_LIMIT|PORT$|K_SERVICE|LOG_LEVEL)/.test(k)) delete clean[k];
-  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...clean, FNKIT_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill(signal);
-        const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        const code = await exited;
-        clearTimeout(t);
-        return code;
-      }
-      return exited;
-    },
-  };
-}
+// `fn-run <args>` processes that are not served functions (e.g. `fn-run trigger ...`) start through the shared helper.
+export { startCli, type CliProcess } from '../helpers.js';
 
 /** Polls a URL until it answers the status; returns the body. */
 export async function waitForStatus(url: string, status: number, what: string, timeoutMs = 30_000): Promise<string> {

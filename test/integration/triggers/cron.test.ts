@@ -4,7 +4,7 @@ import { logLines, startCli, triggerCount, waitUntil } from './cli-process.js';
 
 /**
  * The cron trigger in-process, through the real built fn-run (`npm run build` first): ticks call the
- * handler while HTTP is served, Forbid skips, SIGTERM lets a tick in flight finish.
+ * handler while HTTP is served, Forbid skips, Replace cancels, SIGTERM lets a tick in flight finish.
  */
 
 const EVERY_SECOND = '* * * * * *';
@@ -24,6 +24,16 @@ const fns = writeFunctions({
       await new Promise((r) => setTimeout(r, Number(process.env.SLOW_MS)));
       ctx.log.info({ id: event.id }, 'DONE');
       return 'ok';
+    };`,
+  'waits.mjs': `
+    import { ReplacedError } from '@fnkit/sdk';
+    export default async (event, ctx) => {
+      if (event.trigger.kind !== 'cron') return 'http';
+      ctx.log.info({ id: event.id }, 'START');
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      const r = ctx.signal.reason;
+      ctx.log.info({ id: event.id, name: r?.name, message: r?.message, replacedBy: r?.replacedBy, isReplacedError: r instanceof ReplacedError }, 'CANCELLED');
+      return 'stopped';
     };`,
 });
 afterAll(() => fns.remove());
@@ -76,6 +86,33 @@ describe('fn-run --cron-policy Forbid', () => {
       await run.stop();
     }
   });
+});
+
+describe('fn-run --cron-policy Replace', () => {
+  // Each tick waits for its context.signal; only a Replace (or the end of the test) ends it.
+  const waits = fns.path('waits.mjs');
+  for (const isolation of ['none', 'worker']) {
+    it(`cancels the running invocation with a ReplacedError (isolation ${isolation}) and counts it`, async () => {
+      const run = await startFnRun(waits, ['--cron', EVERY_SECOND, '--cron-policy', 'Replace', '--isolation', isolation, '--shutdown-grace', '1s']);
+      try {
+        await waitUntil(() => logLines(run.stdout()).some((l) => l.msg === 'CANCELLED'), 'a tick cancelled by the next one', 40_000);
+        const lines = logLines(run.stdout());
+        const cancelled = lines.find((l) => l.msg === 'CANCELLED')!;
+        expect(cancelled).toMatchObject({ name: 'ReplacedError', isReplacedError: true });
+        expect(cancelled.message).toMatch(/cron concurrency policy Replace/);
+        // The reason names the tick that replaced it, and that tick ran.
+        const started = lines.filter((l) => l.msg === 'START').map((l) => l.id);
+        expect(started).toContain(cancelled.replacedBy);
+        expect(started.indexOf(cancelled.replacedBy)).toBeGreaterThan(started.indexOf(cancelled.id));
+        const warn = lines.find((l) => typeof l.msg === 'string' && l.msg.includes('policy Replace') && l.eventId === cancelled.id);
+        expect(warn).toMatchObject({ level: 40, replacedBy: cancelled.replacedBy });
+        await waitUntil(async () => triggerCount(await metrics(run), TRIGGER, 'replaced') >= 1, 'replaced counted');
+        expect(triggerCount(await metrics(run), TRIGGER, 'succeeded')).toBe(0);
+      } finally {
+        await run.stop();
+      }
+    });
+  }
 });
 
 describe('SIGTERM with a cron invocation in flight', () => {

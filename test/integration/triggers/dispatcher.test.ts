@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startFnRun, writeFunctions, type FnRun } from '../helpers.js';
 import { logLines, startCli, triggerCount, waitForStatus, waitUntil } from './cli-process.js';
@@ -130,6 +132,41 @@ describe('SIGTERM of a dispatcher with a delivery in flight', () => {
     } finally {
       await d.stop('SIGKILL');
       await target.stop();
+    }
+  });
+});
+
+describe('fn-run trigger cron --cron-policy Replace', () => {
+  it('aborts the delivery still waiting for its reply when the next tick comes, and counts it as replaced', async () => {
+    // A function that never answers: only the dispatcher can end a request, by closing it.
+    const requests: { id: string; closed: boolean }[] = [];
+    const server = createServer((req: IncomingMessage) => {
+      const r = { id: String(req.headers['ce-id']), closed: false };
+      requests.push(r);
+      req.socket.once('close', () => (r.closed = true));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const port = await freePort();
+    const d = startCli(['trigger', 'cron', '--target', target, '--cron', EVERY_SECOND, '--cron-policy', 'Replace', '--port', String(port), '--host', '127.0.0.1', '--shutdown-grace', '1s']);
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const trigger = `cron:${EVERY_SECOND}`;
+      await waitForStatus(`${base}/readyz`, 200, 'the dispatcher to be ready');
+      await waitUntil(async () => triggerCount(await (await fetch(`${base}/metrics`)).text(), trigger, 'replaced') >= 2, 'two replaced deliveries', 40_000);
+      await waitUntil(() => requests.length >= 3 && requests[0]!.closed && requests[1]!.closed, 'the replaced requests closed at the function');
+      await waitUntil(() => logLines(d.stdout()).some((l) => l.msg === 'a replaced cron invocation finished'), 'the replaced delivery ending logged');
+      const lines = logLines(d.stdout());
+      const warn = lines.find((l) => typeof l.msg === 'string' && l.msg.includes('policy Replace') && l.eventId === requests[0]!.id);
+      expect(warn).toMatchObject({ level: 40, replacedBy: requests[1]!.id });
+      const finished = lines.find((l) => l.msg === 'a replaced cron invocation finished' && l.eventId === requests[0]!.id);
+      expect(finished).toMatchObject({ success: false });
+      expect(finished!.result).toMatch(/^499: .*was cancelled: replaced by the .* tick of cron:/);
+      expect(await d.stop('SIGTERM')).toBe(0);
+    } finally {
+      await d.stop('SIGKILL');
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

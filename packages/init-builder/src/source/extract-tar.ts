@@ -2,14 +2,17 @@ import { posix } from 'node:path';
 import * as tar from 'tar';
 import { BuildError } from '../build-error.js';
 import { safeEntryPath } from './safe-path.js';
+import { UnpackBudget, type UnpackLimits } from './unpack-budget.js';
 
 const ALLOWED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 
 /**
  * Extracts a .tgz/.tar.gz (or plain .tar) into `dir`. Every entry is checked first, so nothing is written
- * when one would escape the directory (zip-slip, through its path or a link's target) or is a device.
+ * when one would escape the directory (zip-slip, through its path or a link's target), is a device, or
+ * takes the entries past the unpack limits.
  */
-export async function extractTar(archive: string, dir: string): Promise<number> {
+export async function extractTar(archive: string, dir: string, limits: UnpackLimits): Promise<number> {
+  const budget = new UnpackBudget(archive, limits);
   let files = 0;
   const problems: BuildError[] = [];
   try {
@@ -19,6 +22,7 @@ export async function extractTar(archive: string, dir: string): Promise<number> 
       onReadEntry: (entry) => {
         try {
           const rel = safeEntryPath(archive, entry.path);
+          budget.take(entry.path, entry.size ?? 0);
           if (!ALLOWED.has(entry.type)) {
             throw new BuildError(`${archive}: entry '${entry.path}' is a ${entry.type}; only files, directories and links are extracted`);
           }

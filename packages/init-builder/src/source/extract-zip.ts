@@ -4,12 +4,18 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { BuildError } from '../build-error.js';
 import { safeEntryPath } from './safe-path.js';
+import { UnpackBudget, type UnpackLimits } from './unpack-budget.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
-/** Extracts a .zip into `dir`, rejecting any entry whose path would escape it (zip-slip) or that is a link. Returns the file count. */
-export async function extractZip(archive: string, dir: string): Promise<number> {
+/**
+ * Extracts a .zip into `dir`, rejecting any entry whose path would escape it (zip-slip) or that is a link, and
+ * stopping when the entries pass the unpack limits (a zip bomb). Returns the file count. On an error the caller
+ * discards `dir` (the build's staging directory), so nothing half-extracted is used.
+ */
+export async function extractZip(archive: string, dir: string, limits: UnpackLimits): Promise<number> {
+  const budget = new UnpackBudget(archive, limits);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.open(archive, { lazyEntries: true, autoClose: true, decodeStrings: true, validateEntrySizes: true }, (err, z) => {
       if (err || !z) reject(new BuildError(`${archive} is not a readable zip archive: ${err?.message ?? 'unknown error'}`));
@@ -41,6 +47,7 @@ export async function extractZip(archive: string, dir: string): Promise<number> 
     const rel = safeEntryPath(archive, entry.fileName);
     // macOS Finder adds resource forks under __MACOSX/: not part of the function.
     if (rel === '' || rel === '__MACOSX' || rel.startsWith('__MACOSX/')) return;
+    budget.take(entry.fileName, entry.uncompressedSize);
     const mode = (entry.externalFileAttributes >>> 16) & 0xffff;
     if ((mode & S_IFMT) === S_IFLNK) {
       throw new BuildError(`${archive}: entry '${entry.fileName}' is a symbolic link; fn-build does not extract links from archives: zip the file itself`);

@@ -3,6 +3,7 @@ import { type Stats, closeSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { basename, dirname, extname, join } from 'node:path';
 import { BuildError } from '../build-error.js';
 import { directoryChecksum, fileSha256 } from './checksum.js';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './unpack-budget.js';
 import { walkDirectory } from './walk-directory.js';
 
 export type SourceKind = 'directory' | 'zip' | 'tgz' | 'file';
@@ -32,6 +33,7 @@ export async function materializeSource(
   expected: string | undefined,
   skip: ReadonlySet<string>,
   module?: string,
+  limits: UnpackLimits = DEFAULT_UNPACK_LIMITS,
 ): Promise<MaterializedSource> {
   const st = statSource(source);
   if (st.isDirectory()) {
@@ -61,7 +63,7 @@ export async function materializeSource(
   const kind = archiveKind(source);
   if (kind === 'zip' || kind === 'tgz') {
     // Loaded only for archives: tar and yauzl take a noticeable part of start-up.
-    const files = kind === 'zip' ? await (await import('./extract-zip.js')).extractZip(source, staging) : await (await import('./extract-tar.js')).extractTar(source, staging);
+    const files = kind === 'zip' ? await (await import('./extract-zip.js')).extractZip(source, staging, limits) : await (await import('./extract-tar.js')).extractTar(source, staging, limits);
     if (files === 0) throw new BuildError(`${source} holds no files`);
     const unwrapped = unwrapSingleDirectory(staging, module);
     return { kind, files, checksum, ...(unwrapped ? { unwrapped } : {}) };

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { createEvent, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
 import { decodeBody, decodeKubelessBody } from './body.js';
+import { randomEventId } from './event-id.js';
 import { CodecError } from './codec-error.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
-import { CE_BATCH_JSON, CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, isObject, jsonKind, parseStructuredJson, REQUIRED_BINARY, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+import { CE_BATCH_JSON, CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, isObject, jsonKind, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
 
 /**
  * HTTP request → CloudEvents (CloudEvents HTTP binding 1.0.2; rules in shared/BINDINGS.md §2, §3, §7.10).
@@ -85,18 +85,29 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
     const value = headers[key];
     const raw = typeof value === 'string' ? value : headerValue(value);
     if (raw === undefined) continue;
-    // Node gives header names in lower case already (HttpRequestInput.headers), so no toLowerCase;
-    // the usual attributes get their name as a constant instead of a slice per request.
-    const name = attributeName(key);
+    // Node gives header names in lower case already (HttpRequestInput.headers), so no toLowerCase.
+    // The usual attributes are stored by name (one store site each, in the order the headers came):
+    // a store keyed by a different name each time goes through V8's megamorphic stub cache.
+    const decoded = decodeHeaderValue(raw);
+    switch (key) {
+      case 'ce-specversion': attrs.specversion = decoded; continue;
+      case 'ce-id': attrs.id = decoded; continue;
+      case 'ce-source': attrs.source = decoded; continue;
+      case 'ce-type': attrs.type = decoded; continue;
+      case 'ce-time': attrs.time = decoded; continue;
+      case 'ce-subject': attrs.subject = decoded; continue;
+      case 'ce-dataschema': attrs.dataschema = decoded; continue;
+    }
+    const name = key.slice(3).toLowerCase();
     if (name === 'datacontenttype') {
       throw new CodecError(400, "invalid CloudEvent (binary mode): header 'ce-datacontenttype' must not be sent; the Content-Type header carries datacontenttype", 'datacontenttype');
     }
-    attrs[name] = decodeHeaderValue(raw);
+    attrs[name] = decoded;
   }
-  for (const name of REQUIRED_BINARY) {
-    if (attrs[name] === undefined) {
-      throw new CodecError(400, `invalid CloudEvent (binary mode): missing required attribute '${name}' (header 'ce-${name}')`, name);
-    }
+  // Named reads (not a loop over the required names), for the same reason as the stores above.
+  const missing = attrs.id === undefined ? 'id' : attrs.source === undefined ? 'source' : attrs.type === undefined ? 'type' : undefined;
+  if (missing !== undefined) {
+    throw new CodecError(400, `invalid CloudEvent (binary mode): missing required attribute '${missing}' (header 'ce-${missing}')`, missing);
   }
   if (attrs.specversion === '0.3') upgradeBinaryV03(attrs);
   if (contentType !== undefined) attrs.datacontenttype = contentType;
@@ -107,20 +118,6 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   }
   attrs.data = decodeBody(req.body, contentType);
   return createEvent(attrs as EventInit, triggerOf(req));
-}
-
-/** `ce-<name>` → `<name>` (a lower-case header name). */
-function attributeName(header: string): string {
-  switch (header) {
-    case 'ce-specversion': return 'specversion';
-    case 'ce-id': return 'id';
-    case 'ce-source': return 'source';
-    case 'ce-type': return 'type';
-    case 'ce-time': return 'time';
-    case 'ce-subject': return 'subject';
-    case 'ce-dataschema': return 'dataschema';
-    default: return header.slice(3).toLowerCase();
-  }
 }
 
 // ------------------------------------------------------------------------------ structured / batch
@@ -162,7 +159,7 @@ function decodeBatch(req: HttpRequestInput): FnEvent[] {
  */
 function decodePlain(req: HttpRequestInput, contentType: string | undefined, kubeless: boolean): FnEvent {
   const headers = req.headers;
-  const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomUUID();
+  const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomEventId();
   const attrs: EventInit = {
     specversion: '1.0',
     id,
@@ -183,15 +180,28 @@ function decodePlain(req: HttpRequestInput, contentType: string | undefined, kub
   return createEvent(attrs, triggerOf(req), legacy);
 }
 
-let clockMs = 0;
+let clockMs = -1;
 let clockIso = '';
+let clockSecond = -1;
+/** `YYYY-MM-DDTHH:MM:SS.` of clockSecond. */
+let secondPrefix = '';
+/** '000' … '999'. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-/** The current time in RFC 3339; Date#toISOString costs close to a microsecond, so it is formatted once per millisecond. */
+/**
+ * The current time in RFC 3339, as Date#toISOString gives it. Formatting a Date costs about a microsecond
+ * (it consults the time zone), so the text is kept per millisecond and its date-and-seconds part per second.
+ */
 function nowIso(): string {
   const ms = Date.now();
   if (ms !== clockMs) {
     clockMs = ms;
-    clockIso = new Date(ms).toISOString();
+    const second = Math.floor(ms / 1000);
+    if (second !== clockSecond) {
+      clockSecond = second;
+      secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    clockIso = `${secondPrefix}${MILLIS[ms - second * 1000]!}Z`;
   }
   return clockIso;
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ShutdownError } from '@fnkit/sdk';
 import { ConfigError, formatHelp, parseSettings, type SettingSpec } from '../config/settings.js';
+import { importModule } from '../loader/import-module.js';
 import { describeFailure, isSuccess, type TriggerAdapter } from '../contracts.js';
 import { cronData, type CronConfig } from '../triggers/cron/cron-settings.js';
 import { TRIGGER_KINDS, TRIGGER_SETTINGS_BY_KIND, readTriggerConfigs, type TriggerKindName } from '../triggers/load-triggers.js';
@@ -173,7 +174,7 @@ async function fireOnce(s: DispatchSettings): Promise<number> {
 /** The dispatcher: the kind's adapters with an HttpDeliveryInvoker, and a probe/metrics server. */
 async function runDispatcher(s: DispatchSettings): Promise<number> {
   const [{ Registry, collectDefaultMetrics }, { TriggerMetrics }, { createTriggerAdapters, startTriggers }] = await Promise.all([
-    import('prom-client'),
+    importModule<typeof import('prom-client')>('prom-client'),
     import('../triggers/trigger-metrics.js'),
     import('../triggers/load-triggers.js'),
   ]);

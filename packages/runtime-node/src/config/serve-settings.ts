@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
+import { isatty } from 'node:tty';
 import type { RuntimeConfig } from './runtime-config.js';
 import { TRIGGER_SETTINGS, TRIGGER_SETTINGS_BY_KIND, readTriggerConfigs, type TriggerConfigs } from '../triggers/load-triggers.js';
 import { ConfigError, formatHelp, parseSettings, parseSize, type SettingSpec } from './settings.js';
@@ -95,7 +96,9 @@ export function readServeConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: str
     isolation: v.isolation as RuntimeConfig['isolation'],
     shutdownGraceMs: (v.shutdownGrace as number | undefined) ?? 10_000,
     logLevel: logLevel(v.logLevel as string, sources.logLevel ?? 'default'),
-    logFormat: (v.logFormat as RuntimeConfig['logFormat'] | undefined) ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    // isatty(1), not process.stdout.isTTY: the log lines are written to fd 1 directly, and that getter
+    // would create the process.stdout stream at start-up only to ask.
+    logFormat: (v.logFormat as RuntimeConfig['logFormat'] | undefined) ?? (isatty(1) ? 'pretty' : 'json'),
     kubeless,
     kubelessFunctionName: kubeless ? exportName : undefined,
     watch: v.watch as boolean,

@@ -7,6 +7,12 @@ import type { InvokeRequest, Invoker } from '../contracts.js';
 /** Sends of one event while the connections it gets are closed under it (stale kept-alive sockets). */
 const STALE_CONNECTION_ATTEMPTS = 4;
 
+/**
+ * The status of a delivery its caller cancelled (the request's `signal`): 499, nginx's "client closed
+ * request", since the dispatcher is the client that gave up. Not retryable.
+ */
+export const CANCELLED_STATUS = 499;
+
 export interface HttpDeliveryOptions {
   /** The function's URL, e.g. `http://fn.default.svc:8080` (events are POSTed to it as it is). */
   target: string;
@@ -24,7 +30,9 @@ export interface HttpDeliveryOptions {
  * (so a non-2xx counts as a failure and 5xx/404/408/409/429 are retried, as everywhere); a reply in
  * binary CloudEvent mode also carries the event in `cloudEvent`. No answer at all is an `error`
  * outcome: 504 when the request timed out, 502 when the function could not be reached (refused,
- * reset, DNS); both are retryable. Connections are kept alive (Node's fetch pools them per origin).
+ * reset, DNS); both are retryable. A request whose `signal` aborts (a cron tick replaced under the
+ * policy Replace) is aborted too: a 499 error carrying the signal's reason, not retried.
+ * Connections are kept alive (Node's fetch pools them per origin).
  */
 export class HttpDeliveryInvoker implements Invoker {
   readonly #target: string;
@@ -74,7 +82,8 @@ export class HttpDeliveryInvoker implements Invoker {
     }
     this.#pending++;
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]);
+      const cancel = request?.signal;
+      const signal = AbortSignal.any(cancel ? [AbortSignal.timeout(timeoutMs), this.#abort.signal, cancel] : [AbortSignal.timeout(timeoutMs), this.#abort.signal]);
       const post = () => fetch(this.#target, { method: 'POST', headers, body, signal, redirect: 'manual' });
       let res: Response | undefined;
       for (let attempt = 1; res === undefined; attempt++) {
@@ -91,6 +100,12 @@ export class HttpDeliveryInvoker implements Invoker {
       const replyBody = Buffer.from(await res.arrayBuffer());
       return { type: 'result', response: toResponse(res, replyBody), durationMs: performance.now() - started };
     } catch (error) {
+      if (request?.signal?.aborted && error === request.signal.reason) {
+        const reason = request.signal.reason as unknown;
+        const why = reason instanceof Error && reason.message ? reason.message : 'no reason given';
+        this.#log.debug({ eventId: event.id, target: this.#target }, `delivery cancelled: ${why}`);
+        return errorOutcome(event, CANCELLED_STATUS, `the delivery to ${this.#target} was cancelled: ${why}`, reason, started);
+      }
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
       const reason = timedOut ? `no reply from ${this.#target} within ${timeoutMs} ms` : `could not reach ${this.#target}: ${causeOf(error)}`;
       this.#log.debug({ eventId: event.id, target: this.#target, err: error }, reason);

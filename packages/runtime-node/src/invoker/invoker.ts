@@ -61,17 +61,28 @@ export class FunctionInvoker implements Invoker {
   }
 
   invoke(event: FnEvent, request?: InvokeRequest): Promise<Outcome> {
-    if (this.#shuttingDown) return Promise.resolve(this.#reject(event, 'shutting-down'));
-    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs);
+    const outcome = this.invokeNow(event, request);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * As invoke, but the Outcome itself when it is known within this call: a rejection, or a handler that
+   * returned a plain value and had a free slot (it ran, was counted and logged before this returns).
+   * Otherwise a promise of it. For callers that can answer in the same tick (the HTTP server).
+   */
+  invokeNow(event: FnEvent, request?: InvokeRequest): Outcome | Promise<Outcome> {
+    if (this.#shuttingDown) return this.#reject(event, 'shutting-down');
+    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs, request?.signal, true);
     const admission = request?.admission ?? 'queue';
-    if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return Promise.resolve(this.#reject(event, 'overloaded'));
+    if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return this.#reject(event, 'overloaded');
     return new Promise<Outcome>((resolve) => {
       if (admission === 'queue') this.#queuedForHttp++;
       this.#waiters.push({
         admission,
         start: () => {
           if (admission === 'queue') this.#queuedForHttp--;
-          resolve(this.#run(event, request?.timeoutMs));
+          // Always through a promise: a queued invocation settling inline would start the next one inside it.
+          resolve(this.#run(event, request?.timeoutMs, request?.signal, false));
         },
       });
     });
@@ -89,15 +100,20 @@ export class FunctionInvoker implements Invoker {
   }
 
   // Not an async function: one `then` on the runner's promise instead of an async frame and its await,
-  // on the path every invocation takes.
-  #run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+  // and none at all (`inline`) when the runner has the outcome at once.
+  #run(event: FnEvent, timeoutMs: number | undefined, signal: AbortSignal | undefined, inline: boolean): Outcome | Promise<Outcome> {
     this.#running++;
     this.#metrics.inFlight++;
-    let pending: Promise<Outcome>;
+    let pending: Outcome | Promise<Outcome>;
     try {
-      pending = this.#runner.run(event, timeoutMs);
+      const runner = this.#runner;
+      pending = runner.runNow !== undefined ? runner.runNow(event, timeoutMs, signal) : runner.run(event, timeoutMs, signal);
     } catch (error) {
       pending = Promise.reject(error);
+    }
+    if (!(pending instanceof Promise)) {
+      if (inline) return this.#settle(event, pending);
+      pending = Promise.resolve(pending);
     }
     return pending.then(
       (outcome) => this.#settle(event, outcome),

@@ -18,6 +18,29 @@ export interface InvokeMessage {
   type: 'invoke';
   event: Record<string, unknown>;
   timeoutMs: number | undefined;
+  /** Set when the invocation has a cancel signal: the worker then gives it one, for `cancel` messages. */
+  cancellable?: true;
+  /** The invocation was cancelled before it was sent (it waited for a worker): its signal starts aborted with this reason. */
+  cancelled?: SerializedReason;
+}
+
+/**
+ * main → worker: cancel the invocation of `eventId` running there (its context.signal aborts with
+ * `reason`). A worker runs one invocation at a time and messages arrive in order, so a cancel that
+ * finds another event (or none) running is late and ignored.
+ */
+export interface CancelMessage {
+  type: 'cancel';
+  eventId: string;
+  reason: SerializedReason;
+}
+
+/** An abort reason made cloneable (an Error's class does not cross threads): the worker makes it again. */
+export interface SerializedReason {
+  name: string;
+  message: string;
+  /** ReplacedError's. */
+  replacedBy?: string;
 }
 
 /** main → worker: the shutdown grace period ran out (abort every context.signal), or: run the module's shutdown and stop. */

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 
 /**
  * Isolation off, a handler that blocks the event loop also blocks /healthz, so Kubernetes' liveness
@@ -36,7 +36,9 @@ export class StallWatchdog {
   constructor(stallMs: number, functionName: string) {
     const shared = new SharedArrayBuffer(4);
     this.#beats = new Int32Array(shared);
-    this.#worker = new Worker(WATCHER, { eval: true, workerData: { shared, stallMs, functionName } });
+    // stdout/stderr: true leaves the thread's stdio unpiped (it writes with fs.writeSync), so the main
+    // thread need not create process.stdout/stderr for it; SHARE_ENV spares copying the environment.
+    this.#worker = new Worker(WATCHER, { eval: true, workerData: { shared, stallMs, functionName }, env: SHARE_ENV, stdout: true, stderr: true });
     this.#worker.unref();
     // The watchdog only reports; should its thread ever fail, the function keeps serving without it.
     this.#worker.on('error', () => undefined);

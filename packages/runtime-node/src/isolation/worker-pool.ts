@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { timeoutOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
 import type { HandlerRunner } from '../invoker/runner.js';
-import type { InvokeMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { CancelMessage, InvokeMessage, SerializedReason, WorkerMessage, WorkerSetup } from './protocol.js';
 
 /** How long past its deadline a worker may stay silent before it is terminated. */
 export const TERMINATE_GRACE_MS = 50;
@@ -9,6 +9,10 @@ export const TERMINATE_GRACE_MS = 50;
 interface Job {
   event: FnEvent;
   timeoutMs: number | undefined;
+  /** Cancels this invocation: forwarded to the worker as a `cancel` message. */
+  signal: AbortSignal | undefined;
+  /** The listener on `signal` while the job runs in a worker. */
+  onCancel?: () => void;
   resolve: (outcome: Outcome) => void;
 }
 
@@ -65,9 +69,9 @@ export class WorkerPool implements HandlerRunner {
     }
   }
 
-  run(event: FnEvent, timeoutMs: number | undefined): Promise<Outcome> {
+  run(event: FnEvent, timeoutMs: number | undefined, signal?: AbortSignal): Promise<Outcome> {
     return new Promise((resolve) => {
-      const job: Job = { event, timeoutMs, resolve };
+      const job: Job = { event, timeoutMs, signal, resolve };
       const slot = this.#idle.pop();
       if (slot) this.#dispatch(slot, job);
       else this.#queue.push(job);
@@ -168,6 +172,19 @@ export class WorkerPool implements HandlerRunner {
     slot.timer = setTimeout(() => this.#expire(slot), timeoutMs + TERMINATE_GRACE_MS);
     const { extensions: _ignored, ...members } = job.event as unknown as Record<string, unknown>;
     const message: InvokeMessage = { type: 'invoke', event: members, timeoutMs: job.timeoutMs };
+    const signal = job.signal;
+    if (signal) {
+      message.cancellable = true;
+      // Cancelled while it waited: say so in the invoke itself (a cancel message would land after the handler started).
+      if (signal.aborted) message.cancelled = serializeReason(signal.reason);
+      else {
+        job.onCancel = () => {
+          const cancel: CancelMessage = { type: 'cancel', eventId: job.event.id, reason: serializeReason(signal.reason) };
+          if (slot.job === job) slot.worker.postMessage(cancel);
+        };
+        signal.addEventListener('abort', job.onCancel, { once: true });
+      }
+    }
     slot.worker.postMessage(message);
   }
 
@@ -176,6 +193,7 @@ export class WorkerPool implements HandlerRunner {
     if (!job) return;
     clearTimeout(slot.timer);
     slot.job = undefined;
+    if (job.onCancel) job.signal?.removeEventListener('abort', job.onCancel);
     job.resolve(outcome);
     this.#release(slot);
   }
@@ -204,6 +222,7 @@ export class WorkerPool implements HandlerRunner {
     const job = slot.job;
     slot.job = undefined;
     void slot.worker.terminate();
+    if (job?.onCancel) job.signal?.removeEventListener('abort', job.onCancel);
     if (job) job.resolve(outcomeFor(job));
     if (this.#closed) return;
     this.#spawn().catch((error: unknown) => {
@@ -220,6 +239,12 @@ function failedOutcome(event: FnEvent, error: unknown, started: number): Outcome
     error,
     durationMs: performance.now() - started,
   };
+}
+
+function serializeReason(reason: unknown): SerializedReason {
+  if (!(reason instanceof Error) && !(reason instanceof DOMException)) return { name: 'Error', message: String(reason) };
+  const replacedBy = (reason as { replacedBy?: unknown }).replacedBy;
+  return { name: reason.name, message: reason.message, ...(typeof replacedBy === 'string' ? { replacedBy } : {}) };
 }
 
 /** Bytes cross threads as Uint8Array: make them Buffers again. */

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
-import { ShutdownError, createEvent, readResponseBody, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
+import { ReplacedError, ShutdownError, createEvent, readResponseBody, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
 import { loadFunction } from '../loader/load-function.js';
-import type { InvokeMessage, SerializedError, ShutdownMessage, WorkerMessage, WorkerSetup } from './protocol.js';
+import type { CancelMessage, InvokeMessage, SerializedError, SerializedReason, ShutdownMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 
 /**
  * An isolation worker (built as dist/isolation-worker.js): loads the same handler as the main thread,
@@ -44,9 +44,14 @@ async function main(): Promise<void> {
     kubelessFunctionName: setup.kubelessFunctionName,
     shutdownSignal: shutdown.signal,
   };
-  port.on('message', (message: InvokeMessage | ShutdownMessage) => {
+  /** The cancellable invocation running here (one at a time), for `cancel` messages. */
+  let cancellable: { eventId: string; controller: AbortController } | undefined;
+  port.on('message', (message: InvokeMessage | CancelMessage | ShutdownMessage) => {
     if (message.type === 'invoke') void handle(message);
-    else if (message.type === 'abort') shutdown.abort(new ShutdownError());
+    else if (message.type === 'cancel') {
+      // A cancel for an invocation that already answered is late: ignore it.
+      if (cancellable?.eventId === message.eventId) cancellable.controller.abort(reviveReason(message.reason));
+    } else if (message.type === 'abort') shutdown.abort(new ShutdownError());
     else void stop();
   });
   async function stop(): Promise<void> {
@@ -62,10 +67,27 @@ async function main(): Promise<void> {
     const { trigger, ...attrs } = message.event;
     if (attrs.data instanceof Uint8Array && !Buffer.isBuffer(attrs.data)) attrs.data = Buffer.from(attrs.data.buffer, attrs.data.byteOffset, attrs.data.byteLength);
     const event = createEvent(attrs as unknown as EventInit, trigger as TriggerDetails);
-    const outcome = await runInvocation(handler, event, settings, message.timeoutMs === undefined ? undefined : { timeoutMs: message.timeoutMs });
+    let outcome: Outcome;
+    if (message.cancellable) {
+      const controller = new AbortController();
+      if (message.cancelled) controller.abort(reviveReason(message.cancelled));
+      cancellable = { eventId: event.id, controller };
+      outcome = await runInvocation(handler, event, settings, { timeoutMs: message.timeoutMs, signal: controller.signal });
+      cancellable = undefined;
+    } else {
+      outcome = await runInvocation(handler, event, settings, message.timeoutMs === undefined ? undefined : { timeoutMs: message.timeoutMs });
+    }
     post({ type: 'outcome', outcome: await cloneable(outcome, event.id) });
   }
   post({ type: 'ready' });
+}
+
+/** The abort reason as the main thread had it: fnkit's own classes again, else an error of the same name and message. */
+function reviveReason(reason: SerializedReason): unknown {
+  if (reason.name === 'ReplacedError') return new ReplacedError(reason.message, { replacedBy: reason.replacedBy });
+  if (reason.name === 'ShutdownError') return new ShutdownError(reason.message);
+  if (reason.name === 'AbortError') return new DOMException(reason.message, 'AbortError');
+  return Object.assign(new Error(reason.message), { name: reason.name });
 }
 
 /** Streams are read to the end here and sent as one Buffer; errors become plain objects. */

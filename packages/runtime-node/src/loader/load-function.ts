@@ -6,6 +6,7 @@ import { LoadError } from './load-error.js';
 import { registerTypeScript } from './register-typescript.js';
 import { resolveExport } from './resolve-export.js';
 import { findSyntaxErrorLine } from './syntax-location.js';
+import { importModule } from './import-module.js';
 
 export { LoadError } from './load-error.js';
 
@@ -39,7 +40,7 @@ export async function loadFunction(file: string, exportName: string | undefined)
   if (TYPESCRIPT.has(ext)) await registerTypeScript();
   let ns: Record<string, unknown>;
   try {
-    ns = (await import(/* @vite-ignore */ pathToFileURL(abs).href)) as Record<string, unknown>;
+    ns = await importModule(pathToFileURL(abs).href);
   } catch (err) {
     throw await importError(abs, err);
   }

@@ -1,3 +1,5 @@
+import { importModule } from './import-module.js';
+
 /**
  * TypeScript handlers are compiled on the fly by tsx's loader hooks (ESM via module.register, CJS via
  * require hooks). Registered lazily and once: JavaScript handlers never load tsx.
@@ -6,9 +8,9 @@ let registered: Promise<void> | undefined;
 
 export function registerTypeScript(): Promise<void> {
   registered ??= (async () => {
-    const esm = await import('tsx/esm/api');
+    const esm = await importModule<typeof import('tsx/esm/api')>('tsx/esm/api');
     esm.register();
-    const cjs = await import('tsx/cjs/api');
+    const cjs = await importModule<typeof import('tsx/cjs/api')>('tsx/cjs/api');
     cjs.register();
   })();
   return registered;

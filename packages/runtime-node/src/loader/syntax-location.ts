@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importModule } from './import-module.js';
 
 /**
  * Node's SyntaxError for an ES module carries no line number (Node prints it only for uncaught
@@ -10,7 +11,7 @@ import { pathToFileURL } from 'node:url';
  */
 export async function findSyntaxErrorLine(file: string): Promise<number | undefined> {
   try {
-    const esbuild = (await import(esbuildUrl())) as typeof import('esbuild');
+    const esbuild = await importModule<typeof import('esbuild')>(esbuildUrl());
     const source = await readFile(file, 'utf8');
     const ext = extname(file);
     const loader = ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'ts' : 'js';

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import type { FunctionModule } from '@fnkit/sdk';
+import type { FnEvent, FunctionModule, Outcome } from '@fnkit/sdk';
 import { CodecError, decodeHttpRequest, type DecodedRequest } from '../cloudevents/index.js';
 import type { RuntimeConfig } from '../config/runtime-config.js';
-import type { Invoker } from '../contracts.js';
+import type { FunctionInvoker } from '../invoker/invoker.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
 import { KubelessExtensions } from './kubeless-extensions.js';
 import { sendOutcome, toBatchEntry } from './reply.js';
@@ -28,7 +28,7 @@ const NO_SCHEMA_COMPILERS = {
 
 export interface HttpServerOptions {
   config: RuntimeConfig;
-  invoker: Invoker;
+  invoker: FunctionInvoker;
   metrics: RuntimeMetrics;
   module: FunctionModule;
   health: Health;
@@ -94,7 +94,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const kubelessExtensions = config.isolation !== 'worker';
   const decodeOptions = { kubeless: config.kubeless };
 
-  app.all('*', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Not an async function: a handler that returns a plain value is answered in this same call (the
+  // invoker gives its outcome at once), with no promise for fastify to wait on. Otherwise the promise
+  // returned here resolves to the reply (fastify then waits for it to finish, e.g. a streamed body).
+  const invocation = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
     let decoded: DecodedRequest;
     const url = request.url;
     const q = url.indexOf('?');
@@ -113,7 +116,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       );
     } catch (error) {
       if (error instanceof CodecError) {
-        return reply.code(error.status).header('content-type', JSON_TYPE).send(JSON.stringify({ error: error.message, status: error.status }));
+        reply.code(error.status).header('content-type', JSON_TYPE).send(JSON.stringify({ error: error.message, status: error.status }));
+        return undefined;
       }
       throw error;
     }
@@ -125,24 +129,44 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         ext = new KubelessExtensions(request, reply);
         event.extensions = ext;
       }
-      const outcome = await invoker.invoke(event, HTTP_ADMISSION);
-      if (ext !== undefined && ext.handled) return reply;
-      if (ext !== undefined && outcome.type === 'result') {
-        // Kubeless: status and headers set on the response facade apply to the returned value.
-        const pending = ext.pendingHeaders;
-        if (pending) for (const k in pending) if (outcome.response.headers[k] === undefined) reply.header(k, pending[k]);
-        const status = ext.pendingStatus;
-        if (status !== undefined) outcome.response.status = status;
-      }
-      return sendOutcome(reply, outcome);
+      const outcome = invoker.invokeNow(event, HTTP_ADMISSION);
+      if (outcome instanceof Promise) return outcome.then((o) => answer(reply, o, ext));
+      answer(reply, outcome, ext);
+      return undefined;
     }
-    if (events.length === 0) return reply.code(204).send();
+    if (events.length === 0) {
+      reply.code(204).send();
+      return undefined;
+    }
+    return answerBatch(reply, events);
+  };
+  // Every method and path invokes the function. `/`, where CloudEvents senders and Kubeless callers post,
+  // is also a static route: the router finds it without the wildcard match (params array and object).
+  app.all('/', invocation);
+  app.all('*', invocation);
+
+  async function answerBatch(reply: FastifyReply, events: readonly FnEvent[]): Promise<FastifyReply> {
     const entries = [];
     for (const event of events) entries.push(await toBatchEntry(event.id, await invoker.invoke(event, HTTP_ADMISSION)));
     return reply.code(200).header('content-type', JSON_TYPE).send(JSON.stringify(entries));
-  });
+  }
 
   return app;
+}
+
+/** Sends one invocation's outcome, unless the handler already answered through Kubeless's `extensions.response`. */
+function answer(reply: FastifyReply, outcome: Outcome, ext: KubelessExtensions | undefined): FastifyReply {
+  if (ext !== undefined) {
+    if (ext.handled) return reply;
+    if (outcome.type === 'result') {
+      // Kubeless: status and headers set on the response facade apply to the returned value.
+      const pending = ext.pendingHeaders;
+      if (pending) for (const k in pending) if (outcome.response.headers[k] === undefined) reply.header(k, pending[k]);
+      const status = ext.pendingStatus;
+      if (status !== undefined) outcome.response.status = status;
+    }
+  }
+  return sendOutcome(reply, outcome);
 }
 
 async function runCheck(check: (() => boolean | void | Promise<boolean | void>) | undefined): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What happened to one message of a trigger; the `event` label of fnkit_trigger_messages_total. */
-export type TriggerMessageEvent = 'received' | 'succeeded' | 'retried' | 'dead_lettered' | 'skipped';
+export type TriggerMessageEvent = 'received' | 'succeeded' | 'retried' | 'dead_lettered' | 'skipped' | 'replaced';
 
 /**
  * Per-trigger metrics, shared by every adapter (cron, NATS, Kafka; in-process and dispatcher mode).
@@ -14,7 +14,7 @@ export class TriggerMetrics {
   constructor(registry: Registry) {
     this.messages = new Counter({
       name: 'fnkit_trigger_messages_total',
-      help: 'Trigger messages by what happened to them: received, succeeded, retried, dead_lettered, skipped',
+      help: 'Trigger messages by what happened to them: received, succeeded, retried, dead_lettered, skipped, replaced',
       labelNames: ['trigger', 'event'],
       registers: [registry],
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CodecError } from '../../src/cloudevents/codec-error.js';
 import { decodeKafkaEvent, decodeKafkaRecord, KAFKA_RECORD_EVENT_TYPE, type KafkaRecordInput } from '../../src/cloudevents/kafka-codec.js';
+import { codecError } from '../expect-codec-error.js';
 
 /** Conformance cases of the CloudEvents Kafka binding (shared/BINDINGS.md §4, cloudevents/conformance kafka-protocol-binding.feature). */
 
@@ -9,16 +9,6 @@ function record(parts: Partial<KafkaRecordInput>): KafkaRecordInput {
 }
 
 const b = (s: string) => Buffer.from(s, 'utf8');
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CodecError);
-    return err as CodecError;
-  }
-  throw new Error('expected a CodecError');
-}
 
 describe('Kafka binding: binary mode', () => {
   it('reads the conformance example: ce_ headers, content-type application/json, key → partitionkey', () => {

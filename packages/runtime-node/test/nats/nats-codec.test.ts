@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CodecError } from '../../src/cloudevents/codec-error.js';
 import { decodeNatsMessage, encodeNatsBinaryHeaders, NATS_MESSAGE_EVENT_TYPE, safeHeaderValue, type NatsMessageInput } from '../../src/cloudevents/nats-codec.js';
+import { codecError } from '../expect-codec-error.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -8,16 +8,6 @@ function msg(headers: Record<string, string | string[]>, body: string | Uint8Arr
   const h: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(headers)) h[k] = Array.isArray(v) ? v : [v];
   return { subject: 'orders.created', headers: h, data: typeof body === 'string' ? utf8(body) : body, ...extra };
-}
-
-function codecError(fn: () => unknown): CodecError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CodecError);
-    return err as CodecError;
-  }
-  throw new Error('expected a CodecError');
 }
 
 describe('NATS binding: binary mode', () => {

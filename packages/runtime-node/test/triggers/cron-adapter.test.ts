@@ -1,10 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ReplacedError, type FnContext } from '@fnkit/sdk';
 import { ConfigError } from '../../src/config/settings.js';
+import { FunctionInvoker } from '../../src/invoker/invoker.js';
+import { InProcessRunner } from '../../src/invoker/runner.js';
+import { RuntimeMetrics } from '../../src/observability/metrics.js';
 import type { TriggerAdapter } from '../../src/contracts.js';
 import { CRON_EVENT_TYPE } from '../../src/triggers/cron/cron-event.js';
 import { createCronAdapters } from '../../src/triggers/cron/index.js';
 import type { CronConfig } from '../../src/triggers/cron/cron-settings.js';
-import { FakeInvoker, countOf, okOutcome, triggerEnv, waitFor } from './fakes.js';
+import { FakeInvoker, countOf, okOutcome, recordingLogger, triggerEnv, waitFor } from './fakes.js';
 
 const EVERY_SECOND = '* * * * * *';
 
@@ -71,16 +75,59 @@ describe('cron adapter', () => {
     invoker.calls[1]!.release();
   });
 
-  it('Replace: the new tick runs and the replaced one is no longer counted', async () => {
+  it('Replace: cancels the running invocation through its request signal, counts it as replaced, runs the new tick', async () => {
     const invoker = new FakeInvoker();
     const { adapter, registry, log } = await start(invoker, { policy: 'Replace' });
     await waitFor(() => invoker.calls.length >= 2, 'a second invocation replacing the first');
-    expect(log.records.some((r) => r.level === 'warn' && /Replace/.test(r.msg ?? ''))).toBe(true);
-    invoker.calls[0]!.release(okOutcome(500));
+    const [first, second] = invoker.calls;
+    expect(first!.request?.admission).toBe('wait');
+    expect(first!.request?.signal?.aborted).toBe(true);
+    const reason = first!.request!.signal!.reason as ReplacedError;
+    expect(reason).toBeInstanceOf(ReplacedError);
+    expect(reason.replacedBy).toBe(second!.event.id);
+    expect(reason.message).toMatch(/policy Replace/);
+    expect(second!.settled).toBe(false);
+    expect(await countOf(registry, adapter.name, 'replaced')).toBeGreaterThanOrEqual(1);
+    const warn = log.records.find((r) => r.level === 'warn' && /policy Replace/.test(r.msg ?? ''));
+    expect(warn?.obj).toMatchObject({ eventId: first!.event.id, replacedBy: second!.event.id });
+    first!.release(okOutcome(500));
     await new Promise((r) => setTimeout(r, 50));
     // The replaced one failed, but it is no longer this trigger's: not counted as a failure.
     expect(await countOf(registry, adapter.name, 'dead_lettered')).toBe(0);
     invoker.calls.slice(1).forEach((c) => c.release());
+  });
+
+  it("Replace through the real invoker: the old run's context.signal aborts with a ReplacedError, the new one runs", async () => {
+    const shutdown = new AbortController();
+    const runs: { id: string; ctx: FnContext; reason?: unknown }[] = [];
+    // Each run ends only when its context.signal aborts (replaced, or the test's shutdown at the end).
+    const handler = (event: { id: string }, ctx: FnContext) =>
+      new Promise<string>((resolve) => {
+        const run: (typeof runs)[number] = { id: event.id, ctx };
+        runs.push(run);
+        ctx.signal.addEventListener('abort', () => {
+          run.reason = ctx.signal.reason;
+          resolve('cancelled');
+        });
+      });
+    const log = recordingLogger();
+    const runner = new InProcessRunner(handler, { functionName: 'fn', handlerName: 'handler', runtime: 'nodejs20', memoryLimit: undefined, timeoutMs: 60_000, log, shutdownSignal: shutdown.signal });
+    const invoker = new FunctionInvoker({ concurrency: 0, queueSize: 0, runner, metrics: new RuntimeMetrics('handler', { defaultMetrics: false }), log });
+    const t = triggerEnv(invoker);
+    const [adapter] = createCronAdapters(config({ policy: 'Replace' }), t.env);
+    started.push(adapter!);
+    await adapter!.start();
+    await waitFor(() => runs.length >= 2 && runs[0]!.reason !== undefined, 'the first run replaced by the second');
+    const [first, second] = runs;
+    expect(first!.reason).toBeInstanceOf(ReplacedError);
+    expect((first!.reason as ReplacedError).replacedBy).toBe(second!.id);
+    expect(await countOf(t.registry, adapter!.name, 'replaced')).toBeGreaterThanOrEqual(1);
+    // The replaced run answered (it honoured its signal), yet it is counted as replaced, not succeeded.
+    await waitFor(() => t.log.records.some((r) => r.msg === 'a replaced cron invocation finished'), 'the replaced run to finish');
+    expect(await countOf(t.registry, adapter!.name, 'succeeded')).toBe(0);
+    const stopping = adapter!.stop();
+    shutdown.abort();
+    await stopping;
   });
 
   it('counts a failed tick as dead_lettered with the reason logged, and keeps ticking', async () => {

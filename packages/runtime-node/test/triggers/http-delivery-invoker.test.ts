@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEvent, type Outcome } from '@fnkit/sdk';
+import { ReplacedError, createEvent, type Outcome } from '@fnkit/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRetryable, isSuccess } from '../../src/contracts.js';
-import { HttpDeliveryInvoker } from '../../src/invoker/http-delivery-invoker.js';
+import { CANCELLED_STATUS, HttpDeliveryInvoker } from '../../src/invoker/http-delivery-invoker.js';
 import { recordingLogger } from './fakes.js';
 
 interface Seen {
@@ -136,6 +136,55 @@ describe('HttpDeliveryInvoker', () => {
     expect(isSuccess(outcome)).toBe(true);
     expect(seen.length).toBe(2);
     expect(seen[1]!.headers['ce-id']).toBe('ev-1');
+  });
+
+  it("the request's signal cancels a delivery the function never answers: the request is aborted, a final 499 carrying the reason", async () => {
+    let requestClosed!: Promise<void>;
+    let arrived!: () => void;
+    const seenRequest = new Promise<void>((r) => (arrived = r));
+    answer = (req) => {
+      requestClosed = new Promise((r) => req.socket.once('close', () => r()));
+      arrived();
+    }; // never answers
+    const cancel = new AbortController();
+    const delivering = invoker().invoke(event(), { signal: cancel.signal });
+    await seenRequest;
+    const reason = new ReplacedError('replaced by the cron tick of 03:05 (concurrency policy Replace)');
+    cancel.abort(reason);
+    const outcome = await delivering;
+    expect(outcome.type).toBe('error');
+    expect(outcome.type === 'error' && outcome.status).toBe(CANCELLED_STATUS);
+    expect(outcome.type === 'error' && outcome.error).toBe(reason);
+    expect(outcome.type === 'error' && outcome.body.error).toMatch(/was cancelled: replaced by the cron tick/);
+    expect(isRetryable(outcome)).toBe(false);
+    // The connection to the function is closed: the function's server sees the request go.
+    await requestClosed;
+  });
+
+  it('a signal aborting while the reply body is still arriving cancels it too', async () => {
+    let arrived!: () => void;
+    const headersSent = new Promise<void>((r) => (arrived = r));
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('part', () => arrived()); // and never ends
+    };
+    const cancel = new AbortController();
+    const delivering = invoker().invoke(event(), { signal: cancel.signal });
+    await headersSent;
+    cancel.abort(new ReplacedError());
+    const outcome = await delivering;
+    expect(outcome.type === 'error' && outcome.status).toBe(CANCELLED_STATUS);
+    expect(outcome.type === 'error' && outcome.error).toBeInstanceOf(ReplacedError);
+    server.closeAllConnections();
+  });
+
+  it('an already aborted signal sends nothing', async () => {
+    seen.length = 0;
+    const cancel = new AbortController();
+    cancel.abort(new ReplacedError());
+    const outcome = await invoker().invoke(event(), { signal: cancel.signal });
+    expect(outcome.type === 'error' && outcome.status).toBe(CANCELLED_STATUS);
+    expect(seen.length).toBe(0);
   });
 
   it('whenIdle() waits for deliveries in flight', async () => {

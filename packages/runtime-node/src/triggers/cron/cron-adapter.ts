@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { Outcome } from '@fnkit/sdk';
+import { ReplacedError, type FnEvent, type Outcome } from '@fnkit/sdk';
 import { ConfigError } from '../../config/settings.js';
 import { describeFailure, isSuccess, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
 import { cronTickEvent } from './cron-event.js';
@@ -7,7 +7,9 @@ import type { CronConfig, CronSchedule } from './cron-settings.js';
 
 interface Run {
   scheduled: string;
-  done: Promise<void>;
+  eventId: string;
+  /** Policy Replace only: cancels the invocation (its context.signal, or the dispatcher's HTTP request). */
+  cancel: AbortController | undefined;
 }
 
 /**
@@ -16,9 +18,10 @@ interface Run {
  * - Allow: every tick runs, however many are still running.
  * - Forbid: a tick that finds the previous invocation still running is skipped (logged, counted as
  *   `skipped`); nothing is queued.
- * - Replace: the new tick runs and the adapter stops waiting for the running one (its outcome is
- *   logged but no longer counted). A function running in-process cannot be stopped from outside;
- *   it runs on until it returns or reaches its deadline (its `context.signal` fires then).
+ * - Replace: the running invocation is cancelled (its `context.signal` aborts with a ReplacedError; in
+ *   dispatcher mode its HTTP request is aborted), counted as `replaced`, and the new tick runs at once.
+ *   JavaScript cannot be stopped from outside: a handler that ignores the signal runs on until it
+ *   returns or reaches its deadline; its outcome is then logged but no longer counted.
  * A failed tick is not retried (the next tick is the retry); it is logged with the reason and counted
  * as `dead_lettered`.
  */
@@ -28,7 +31,7 @@ export class CronAdapter implements TriggerAdapter {
   readonly #config: CronConfig;
   readonly #env: TriggerEnvironment;
   readonly #job: Cron;
-  /** Invocations the policy looks at (Replace drops the replaced ones from here). */
+  /** Invocations the policy looks at (Replace cancels the replaced ones and drops them from here). */
   readonly #current = new Set<Run>();
   /** Every invocation not yet finished, replaced ones too: stop() waits for these. */
   readonly #all = new Set<Promise<void>>();
@@ -78,25 +81,33 @@ export class CronAdapter implements TriggerAdapter {
     const scheduled = this.#scheduledTime();
     const { metrics, log } = this.#env;
     metrics.count(this.name, 'received');
-    if (this.#current.size > 0) {
+    if (this.#current.size > 0 && this.#config.policy === 'Forbid') {
       const running = [...this.#current].map((r) => r.scheduled);
-      if (this.#config.policy === 'Forbid') {
-        metrics.count(this.name, 'skipped');
-        log.warn({ trigger: this.name, scheduledTime: scheduled.toISOString(), running }, 'cron tick skipped: the previous invocation is still running (policy Forbid)');
-        return;
-      }
-      if (this.#config.policy === 'Replace') {
-        this.#current.clear();
-        log.warn({ trigger: this.name, scheduledTime: scheduled.toISOString(), replaced: running }, 'cron tick replaces the invocation still running (policy Replace): its outcome is no longer awaited');
-      }
+      metrics.count(this.name, 'skipped');
+      log.warn({ trigger: this.name, scheduledTime: scheduled.toISOString(), running }, 'cron tick skipped: the previous invocation is still running (policy Forbid)');
+      return;
     }
-    this.#run(scheduled);
+    const event = cronTickEvent({ name: this.#schedule.name, expression: this.#schedule.expression }, this.#config, scheduled);
+    if (this.#config.policy === 'Replace' && this.#current.size > 0) this.#replace(event.id, scheduled);
+    this.#run(event, scheduled);
   }
 
-  #run(scheduled: Date): void {
-    const event = cronTickEvent({ name: this.#schedule.name, expression: this.#schedule.expression }, this.#config, scheduled);
-    const run: Run = { scheduled: scheduled.toISOString(), done: Promise.resolve() };
-    const done = this.#env.invoker.invoke(event, { admission: 'wait' }).then(
+  /** Policy Replace: cancels every run still going, in favour of the tick of `eventId`. */
+  #replace(eventId: string, scheduled: Date): void {
+    const { metrics, log } = this.#env;
+    const scheduledTime = scheduled.toISOString();
+    for (const run of this.#current) {
+      this.#current.delete(run);
+      metrics.count(this.name, 'replaced');
+      log.warn({ trigger: this.name, eventId: run.eventId, scheduledTime: run.scheduled, replacedBy: eventId }, `cron tick of ${scheduledTime} replaces the invocation of ${run.scheduled} still running (policy Replace): cancelling it`);
+      run.cancel?.abort(new ReplacedError(`replaced by the ${scheduledTime} tick of ${this.name} (cron concurrency policy Replace)`, { replacedBy: eventId }));
+    }
+  }
+
+  #run(event: FnEvent, scheduled: Date): void {
+    const cancel = this.#config.policy === 'Replace' ? new AbortController() : undefined;
+    const run: Run = { scheduled: scheduled.toISOString(), eventId: event.id, cancel };
+    const done = this.#env.invoker.invoke(event, cancel ? { admission: 'wait', signal: cancel.signal } : { admission: 'wait' }).then(
       (outcome) => this.#settle(run, event.id, outcome),
       (error: unknown) => {
         // Invokers resolve by contract; a rejection is a bug somewhere: log it, keep ticking.
@@ -105,7 +116,6 @@ export class CronAdapter implements TriggerAdapter {
         this.#env.log.error({ trigger: this.name, eventId: event.id, err: error }, 'cron tick failed: the invoker threw');
       },
     );
-    run.done = done;
     this.#current.add(run);
     this.#all.add(done);
     void done.finally(() => this.#all.delete(done));
@@ -115,7 +125,7 @@ export class CronAdapter implements TriggerAdapter {
     const replaced = !this.#current.delete(run);
     const { metrics, log } = this.#env;
     if (replaced) {
-      log.info({ trigger: this.name, eventId, scheduledTime: run.scheduled, success: isSuccess(outcome) }, 'a replaced cron invocation finished');
+      log.info({ trigger: this.name, eventId, scheduledTime: run.scheduled, success: isSuccess(outcome), result: isSuccess(outcome) ? undefined : describeFailure(outcome) }, 'a replaced cron invocation finished');
       return;
     }
     if (isSuccess(outcome)) {

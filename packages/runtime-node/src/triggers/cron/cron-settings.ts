@@ -16,7 +16,7 @@ export const CRON_SETTINGS: readonly SettingSpec[] = [
   { key: 'cronSchedules', flag: 'cron', env: ['FNKIT_CRON'], type: 'list', separator: '\n', description: "cron schedule: 5 or 6 fields or @hourly etc.; `name=<expr>` names it (repeatable; one per line in the env)" },
   { key: 'cronTimezone', flag: 'cron-tz', env: ['FNKIT_CRON_TZ'], type: 'string', description: 'IANA time zone of the cron schedules, e.g. Europe/Berlin (default: UTC)' },
   { key: 'cronData', flag: 'cron-data', env: ['FNKIT_CRON_DATA'], type: 'string', description: 'event data of each tick: JSON (sent as application/json) or else text (text/plain)' },
-  { key: 'cronPolicy', flag: 'cron-policy', env: ['FNKIT_CRON_POLICY'], type: 'enum', values: CRON_POLICIES, default: 'Allow', description: 'a tick while the previous one still runs: Allow runs both, Forbid skips the new one, Replace stops waiting for the old one' },
+  { key: 'cronPolicy', flag: 'cron-policy', env: ['FNKIT_CRON_POLICY'], type: 'enum', values: CRON_POLICIES, default: 'Allow', description: 'a tick while the previous one still runs: Allow runs both, Forbid skips the new one, Replace cancels the old one (its context.signal aborts) and runs the new one' },
 ];
 
 export interface CronSchedule {
