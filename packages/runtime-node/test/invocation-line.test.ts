@@ -1,10 +1,28 @@
-import { describe, expect, it } from 'vitest';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createEvent } from '@fnkit/sdk';
 import { invocationLineWriter, jsonString, registerFastDestination } from '../src/observability/invocation-line.js';
 import { FunctionInvoker } from '../src/invoker/invoker.js';
 import { InProcessRunner } from '../src/invoker/runner.js';
 import { RuntimeMetrics } from '../src/observability/metrics.js';
+import { LineBuffer } from '../src/observability/line-buffer.js';
+
+const dirs: string[] = [];
+/** A LineBuffer on a temporary file, and the file's text. */
+function fileBuffer(options: { maxBytes?: number } = {}): { buffer: LineBuffer; read: () => string; close: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'fnkit-line-'));
+  dirs.push(dir);
+  const path = join(dir, 'out.log');
+  const fd = openSync(path, 'w');
+  return { buffer: new LineBuffer(fd, { maxDelayMs: 60_000, ...options }), read: () => readFileSync(path, 'utf8'), close: () => closeSync(fd) };
+}
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 function capture(): { lines: string[]; write: (line: string) => boolean } {
   const lines: string[] = [];
@@ -89,5 +107,54 @@ describe('the hand-written invocation line', () => {
     const line = JSON.parse(out.lines[0]!) as Record<string, unknown>;
     expect(Object.keys(line)).toEqual(['level', 'time', 'function', 'eventId', 'trigger', 'status', 'outcome', 'durationMs', 'msg']);
     expect(line).toMatchObject({ level: 30, time: 1795466081965, function: 'f', eventId: 'id-"1"', trigger: 'cron', status: 200, outcome: 'success', msg: 'invocation' });
+  });
+
+  it('serialised straight into a LineBuffer (pino\'s own clock), is byte for byte what pino writes there', () => {
+    let clock = 1795466081965; // pino and the fast line read the same clock; it moves every few lines
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    const viaPino = fileBuffer();
+    const viaFast = fileBuffer({ maxBytes: 2000 }); // a small buffer: some lines go out on a full buffer
+    for (const base of [{ function: 'my "fn"' }, { function: 'ünïcödé ✓' }]) {
+      const reference = pino({ level: 'info', base }, viaPino.buffer);
+      const fast = pino({ level: 'info', base }, viaFast.buffer);
+      registerFastDestination(fast, viaFast.buffer);
+      const write = invocationLineWriter(fast)!;
+      const durations = [0, 0.013, 3.217, 12345.678, 2 ** 53, -0, -1.5, Number.NaN, Number.POSITIVE_INFINITY, 1e21, 5e-7, -1.2345678901234567e-308];
+      for (const eventId of [...EVENT_IDS, 'bench-kafka-mwtq4qbf-07bd20-3-123456', 'x'.repeat(5000)]) {
+        for (const [i, durationMs] of durations.entries()) {
+          const status = [204, 200, 0, 599.5, -1][i % 5]!;
+          const outcome = i % 3 === 0 ? 'success' : 'client_error';
+          const trigger = i % 2 === 0 ? 'kafka' : 'http';
+          if (i % 4 === 0) clock += 3;
+          reference.info({ eventId, trigger, status, outcome, durationMs }, 'invocation');
+          write(eventId, trigger, status, outcome, durationMs);
+        }
+      }
+    }
+    viaPino.buffer.flushSync();
+    viaFast.buffer.flushSync();
+    const expected = viaPino.read();
+    expect(expected.split('\n')).toHaveLength(2 * (EVENT_IDS.length + 2) * 12 + 1);
+    expect(viaFast.read()).toBe(expected);
+    viaPino.close();
+    viaFast.close();
+  });
+
+  it('keeps its place among pino\'s other lines in the same LineBuffer, and goes out with a warning', () => {
+    const out = fileBuffer();
+    const log = pino({ level: 'info', base: { function: 'f' } }, out.buffer);
+    registerFastDestination(log, out.buffer);
+    const write = invocationLineWriter(log)!;
+    log.info('first');
+    write('e1', 'kafka', 204, 'success', 0.5);
+    log.info({ n: 2 }, 'second');
+    write('e2', 'kafka', 204, 'success', 1);
+    expect(out.read()).toBe('');
+    log.warn('third');
+    const lines = out.read().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.msg)).toEqual(['first', 'invocation', 'second', 'invocation', 'third']);
+    expect(lines[1]).toMatchObject({ level: 30, function: 'f', eventId: 'e1', trigger: 'kafka', status: 204, outcome: 'success', durationMs: 0.5 });
+    expect(lines[1]!.time).toBeTypeOf('number');
+    out.close();
   });
 });

@@ -62,4 +62,54 @@ describe('LineBuffer (the JSON log destination)', () => {
     dest.write('{"level":30,"msg":"x"}\n');
     expect(() => dest.flushSync()).not.toThrow();
   });
+
+  it('writes a line longer than its buffer on its own, after the pending ones, and counts bytes, not characters', () => {
+    const { fd, read } = tempFile();
+    const dest = new LineBuffer(fd, { maxBytes: 100, maxDelayMs: 60_000 });
+    dest.write('{"level":30,"msg":"ü✓"}\n');
+    const long = `{"level":30,"msg":"${'日'.repeat(3000)}"}\n`; // 9000 bytes: more than the buffer holds
+    dest.write(long);
+    dest.write('{"level":30,"msg":"after"}\n');
+    expect(read()).toBe(`{"level":30,"msg":"ü✓"}\n${long}`);
+    dest.flushSync();
+    expect(read()).toBe(`{"level":30,"msg":"ü✓"}\n${long}{"level":30,"msg":"after"}\n`);
+    closeSync(fd);
+  });
+
+  it('keeps held lines (writeHeld) in their place among the others, and writes them with the rest', () => {
+    const { fd, read } = tempFile();
+    const dest = new LineBuffer(fd, { maxBytes: 140, maxDelayMs: 60_000 });
+    const held = (id: string) => dest.writeHeld('{"level":30,"id":"', id, '"}\n');
+    dest.write('{"level":30,"msg":"ü"}\n');
+    held('held-1');
+    dest.write('{"level":30,"msg":"✓"}\n');
+    held('held-2');
+    expect(read()).toBe('');
+    held('held-3'); // 76 bytes and 54 held characters: not yet maxBytes
+    expect(read()).toBe('');
+    held('held-4'); // 157: written
+    expect(read()).toBe('{"level":30,"msg":"ü"}\n{"level":30,"id":"held-1"}\n{"level":30,"msg":"✓"}\n{"level":30,"id":"held-2"}\n{"level":30,"id":"held-3"}\n{"level":30,"id":"held-4"}\n');
+    closeSync(fd);
+  });
+
+  it('quotes a held value as JSON.stringify does when it needs it, whatever else the lines hold', () => {
+    const values = ['plain-1', 'a"quote', 'back\\slash', 'tab\there', 'nul\u0000', 'ünïcödé ✓', 'pair \ud83d\ude00', 'lone \ud800', '\u007f\u2028', 'x'.repeat(LineBuffer.HELD_LINE_MAX), 'y"'.repeat(3000)];
+    for (const [fn, each] of [['f', true], ['f', false], ['fünction', true], ['fünction', false]] as const) {
+      const { fd, read } = tempFile();
+      const dest = new LineBuffer(fd, { maxBytes: 300, maxDelayMs: 60_000 });
+      const expected: string[] = [];
+      for (const value of values) {
+        const head = `{"level":30,"fn":"${fn}","eventId":"`;
+        dest.writeHeld(head, value, '","n":1}\n');
+        expected.push(`{"level":30,"fn":"${fn}","eventId":${JSON.stringify(value)},"n":1}\n`);
+        if (each) dest.flushSync(); // each value checked alone, or all of them together
+        if (value === 'tab\there') dest.write('{"level":40,"msg":"warn"}\n'); // a pino line between held ones: written at once, after them
+        if (value === 'tab\there') expected.push('{"level":40,"msg":"warn"}\n');
+      }
+      dest.flushSync();
+      expect(read()).toBe(expected.join(''));
+      for (const line of read().trim().split('\n')) expect(() => JSON.parse(line) as unknown).not.toThrow();
+      closeSync(fd);
+    }
+  });
 });

@@ -26,9 +26,8 @@ export type KafkaDecodeMode = 'binary' | 'structured' | 'plain';
 /** A header value as clients give it: bytes or a string; an array when the name repeats. */
 export type KafkaHeaderValue = Buffer | string | undefined | (Buffer | string | undefined)[];
 
-export interface KafkaRecordInput {
-  topic: string;
-  partition: number;
+/** A record as a client hands it over in a partition's batch (the batch names the topic and partition). */
+export interface KafkaMessageInput {
   /** Decimal string (offsets are 64-bit). */
   offset: string;
   key: Buffer | null;
@@ -36,6 +35,11 @@ export interface KafkaRecordInput {
   headers: Record<string, KafkaHeaderValue>;
   /** Milliseconds since the epoch, as a decimal string. */
   timestamp: string;
+}
+
+export interface KafkaRecordInput extends KafkaMessageInput {
+  topic: string;
+  partition: number;
 }
 
 export interface KafkaDecodeOptions {
@@ -51,13 +55,32 @@ export interface DecodedKafkaRecord {
 }
 
 
+/** The record as a CloudEvent, and which mode it was sent in. */
 export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): DecodedKafkaRecord {
+  const event = decodeKafkaEvent(record, options);
+  return { mode: kafkaDecodeMode(record.headers), event };
+}
+
+/** The mode a record is in (its headers were read without error by decodeKafkaEvent). */
+function kafkaDecodeMode(headers: Record<string, KafkaHeaderValue>): KafkaDecodeMode {
+  const contentType = singleHeader(headers, 'content-type');
+  if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) return 'structured';
+  return findHeader(headers, 'ce_specversion') !== undefined ? 'binary' : 'plain';
+}
+
+/** The record as a CloudEvent (decodeKafkaRecord without the mode). */
+export function decodeKafkaEvent(record: KafkaRecordInput, options: KafkaDecodeOptions = {}): FnEvent {
+  return decodeKafkaMessage(record.topic, record.partition, record, options);
+}
+
+/** A record of `topic`'s `partition` as a CloudEvent: what the adapter calls for every record, on the client's own objects. */
+export function decodeKafkaMessage(topic: string, partition: number, record: KafkaMessageInput, options: KafkaDecodeOptions = {}): FnEvent {
   const max = options.maxRecordBytes;
   const size = record.value?.length ?? 0;
   if (max !== undefined && size > max) {
     throw new CodecError(400, `record value is ${size} bytes, more than the largest allowed (${max} bytes, --kafka-max-record-size)`);
   }
-  const trigger = triggerOf(record, options.attempt ?? 1);
+  const trigger = triggerOf(topic, partition, record, options.attempt ?? 1);
   const contentType = singleHeader(record.headers, 'content-type');
   if (contentType !== undefined && startsWithIgnoreCase(contentType, CE_PREFIX)) {
     const essence = mediaTypeEssence(contentType);
@@ -70,15 +93,13 @@ export function decodeKafkaRecord(record: KafkaRecordInput, options: KafkaDecode
     const parsed = parseStructuredJson(record.value ?? undefined, 'structured-mode');
     const attrs = structuredAttributes(parsed, '');
     addPartitionKey(attrs, record.key, trigger.key);
-    return { mode: 'structured', event: createEvent(attrs, trigger) };
+    return createEvent(attrs, trigger);
   }
-  if (findHeader(record.headers, 'ce_specversion') !== undefined) {
-    return { mode: 'binary', event: decodeBinary(record, contentType, trigger) };
-  }
-  return { mode: 'plain', event: wrapRecord(record, contentType, trigger) };
+  if (findHeader(record.headers, 'ce_specversion') !== undefined) return decodeBinary(record, contentType, trigger);
+  return wrapRecord(topic, partition, record, contentType, trigger);
 }
 
-function decodeBinary(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+function decodeBinary(record: KafkaMessageInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: Record<string, unknown> = {};
   for (const rawName in record.headers) {
     if (rawName.length <= 3 || !startsWithIgnoreCase(rawName, 'ce_')) continue;
@@ -121,11 +142,11 @@ function decodeBinary(record: KafkaRecordInput, contentType: string | undefined,
  * text a string, anything else a Buffer); without one the value stays bytes (a Buffer), as in the HTTP and
  * NATS bindings: only a content type says what the bytes are.
  */
-function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
+function wrapRecord(topic: string, partition: number, record: KafkaMessageInput, contentType: string | undefined, trigger: KafkaTrigger): FnEvent {
   const attrs: EventInit = {
     specversion: '1.0',
-    id: `${record.topic}-${record.partition}-${record.offset}`,
-    source: sourceOf(record.topic),
+    id: `${idPrefix(topic, partition)}${record.offset}`,
+    source: sourceOf(topic),
     type: KAFKA_RECORD_EVENT_TYPE,
     time: trigger.timestamp,
   };
@@ -137,6 +158,29 @@ function wrapRecord(record: KafkaRecordInput, contentType: string | undefined, t
 
 let lastTopic = '';
 let lastSource = '';
+let prefixTopic = '';
+let prefixes: string[] = [];
+const prefixesByTopic = new Map<string, string[]>();
+
+/** `<topic>-<partition>-`, made once per partition rather than per record (the ids' common part). */
+function idPrefix(topic: string, partition: number): string {
+  if (topic !== prefixTopic) {
+    prefixTopic = topic;
+    let known = prefixesByTopic.get(topic);
+    if (known === undefined) {
+      if (prefixesByTopic.size >= 256) prefixesByTopic.clear(); // bounded, whatever the topics
+      known = [];
+      prefixesByTopic.set(topic, known);
+    }
+    prefixes = known;
+  }
+  let prefix = prefixes[partition];
+  if (prefix === undefined) {
+    prefix = `${topic}-${partition}-`;
+    if (partition < 1024) prefixes[partition] = prefix;
+  }
+  return prefix;
+}
 
 /** `/kafka/<topic>`, made once per topic change rather than per record. */
 function sourceOf(topic: string): string {
@@ -162,10 +206,26 @@ function decodeValue(value: Buffer | null, contentType: string | undefined): unk
 /** `text` is the key already decoded as UTF-8 (the trigger details' `key`). */
 function addPartitionKey(attrs: Record<string, unknown>, key: Buffer | null, text: string | null): void {
   if (key === null || attrs.partitionkey !== undefined) return;
-  attrs.partitionkey = text !== null && isUtf8(key) ? text : key.toString('base64');
+  attrs.partitionkey = text !== null && (asciiText(key) !== undefined || isUtf8(key)) ? text : key.toString('base64');
 }
 
-function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
+/**
+ * A short key of ASCII bytes (most keys: ids, names) as text, decoded here: Buffer#toString and isUtf8
+ * are native calls costing ~0.2 µs per record together, this ~0.05 µs. Undefined for anything else.
+ */
+function asciiText(bytes: Buffer): string | undefined {
+  const n = bytes.length;
+  if (n > 24) return undefined;
+  let text = '';
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i]!;
+    if (c > 0x7f) return undefined;
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
+function triggerOf(topic: string, partition: number, record: KafkaMessageInput, attempt: number): KafkaTrigger {
   const headers: Record<string, string> = {};
   for (const name in record.headers) {
     const v = record.headers[name];
@@ -179,30 +239,36 @@ function triggerOf(record: KafkaRecordInput, attempt: number): KafkaTrigger {
   }
   return {
     kind: 'kafka',
-    topic: record.topic,
-    partition: record.partition,
+    topic,
+    partition,
     offset: record.offset,
-    key: record.key === null ? null : record.key.toString('utf8'),
+    key: record.key === null ? null : (asciiText(record.key) ?? record.key.toString('utf8')),
     keyBytes: record.key,
     headers,
-    timestamp: isoTime(record.timestamp),
+    timestamp: isoTime(record.timestamp, partition),
     attempt,
   };
 }
 
-let lastSecond = -1;
-let lastPrefix = '';
-let lastStamp = '';
-let lastIso = '';
+/**
+ * isoTime's caches, one slot per partition (numbers modulo 16): a partition's records are in time
+ * order, while the adapter works the partitions at once, so one cache for all of them kept missing.
+ */
+const SLOTS = 16;
+const slotStamp: string[] = new Array<string>(SLOTS).fill('');
+const slotIso: string[] = new Array<string>(SLOTS).fill('');
+const slotSecond: number[] = new Array<number>(SLOTS).fill(-1);
+const slotPrefix: string[] = new Array<string>(SLOTS).fill('');
 
 /**
  * A record timestamp (epoch ms as a string) in RFC 3339 UTC with milliseconds. Date#toISOString costs
  * about a microsecond, as much as the rest of the decoding: the part up to the second is formatted once
- * per second (records of a batch are close in time) and the milliseconds appended.
+ * per second (records of a batch are close in time) and the milliseconds appended; records of a batch
+ * often share their millisecond, and then the previous answer is reused.
  */
-function isoTime(stamp: string): string {
-  // Records of a batch often share their millisecond: the previous answer is reused then.
-  if (stamp === lastStamp) return lastIso;
+function isoTime(stamp: string, partition: number): string {
+  const slot = partition & (SLOTS - 1);
+  if (stamp === slotStamp[slot]) return slotIso[slot]!;
   let ms = Number(stamp);
   if (!Number.isFinite(ms) || ms < 0) return new Date(Date.now()).toISOString(); // no usable timestamp: now (never cached)
   ms = Math.floor(ms);
@@ -210,15 +276,15 @@ function isoTime(stamp: string): string {
   if (ms >= 253402300800000) iso = new Date(ms).toISOString(); // past year 9999: the extended format
   else {
     const second = Math.floor(ms / 1000);
-    if (second !== lastSecond) {
-      lastSecond = second;
-      lastPrefix = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
+    if (second !== slotSecond[slot]) {
+      slotSecond[slot] = second;
+      slotPrefix[slot] = new Date(second * 1000).toISOString().slice(0, 20); // 'YYYY-MM-DDTHH:MM:SS.'
     }
     const frac = ms - second * 1000;
-    iso = `${lastPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+    iso = `${slotPrefix[slot]!}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
   }
-  lastStamp = stamp;
-  lastIso = iso;
+  slotStamp[slot] = stamp;
+  slotIso[slot] = iso;
   return iso;
 }
 

@@ -16,7 +16,7 @@ export function createLogger(config: Pick<RuntimeConfig, 'logLevel' | 'logFormat
     const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => NodeJS.WritableStream;
     return pino(options, pretty({ colorize: process.stdout.isTTY === true, sync: true }) as never);
   }
-  // Lines are gathered in memory and written together (at 16 KiB, 100 ms after the first, at once for
+  // Lines are gathered in memory and written together (at 64 KiB, 100 ms after the first, at once for
   // warn and above, and at exit): see LineBuffer.
   const destination = new LineBuffer(1);
   const log = pino(options, destination);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeKafkaRecord, KAFKA_RECORD_EVENT_TYPE, type KafkaRecordInput } from '../../src/cloudevents/kafka-codec.js';
+import { decodeKafkaEvent, decodeKafkaRecord, KAFKA_RECORD_EVENT_TYPE, type KafkaRecordInput } from '../../src/cloudevents/kafka-codec.js';
 import { codecError } from '../expect-codec-error.js';
 
 /** Conformance cases of the CloudEvents Kafka binding (shared/BINDINGS.md §4, cloudevents/conformance kafka-protocol-binding.feature). */
@@ -161,9 +161,37 @@ describe('Kafka records that are not CloudEvents', () => {
     expect(event.trigger).toMatchObject({ kind: 'kafka', topic: 'orders', partition: 2, offset: '41', key: 'user-7', headers: { trace: 'abc' } });
   });
 
+  it('keys: the text in trigger.key and partitionkey, or base64 in partitionkey when the bytes are not UTF-8', () => {
+    const keys = [b(''), b('k7'), b('tab\there\u0000'), b('x'.repeat(24)), b('y'.repeat(25)), b('ünï ✓'), b('a'.repeat(30) + 'é'), Buffer.from([0x6b, 0xff]), Buffer.from([0xc3])];
+    for (const key of keys) {
+      const { event } = decodeKafkaRecord(record({ key }));
+      const utf8 = Buffer.from(key.toString('utf8'), 'utf8').equals(key);
+      expect((event.trigger as { key: string }).key).toBe(key.toString('utf8'));
+      expect(event.partitionkey).toBe(utf8 ? key.toString('utf8') : key.toString('base64'));
+    }
+  });
+
+  it('ids name their own topic and partition when records of several come interleaved', () => {
+    const parts: [string, number, string][] = [['orders', 2, '41'], ['payments', 0, '7'], ['orders', 2, '42'], ['orders', 10, '1'], ['payments', 2, '9'], ['orders', 2000, '5'], ['orders', 0, '18446744073709551615']];
+    for (let round = 0; round < 2; round++) {
+      for (const [topic, partition, offset] of parts) {
+        expect(decodeKafkaEvent(record({ topic, partition, offset })).id).toBe(`${topic}-${partition}-${offset}`);
+      }
+    }
+  });
+
   it('record timestamps become RFC 3339 with milliseconds', () => {
     for (const ms of [0, 5, 1700000000000, 1700000000007, 1700000000042, 1700000000999, 1700000001000, 4102444799999]) {
       expect(decodeKafkaRecord(record({ timestamp: String(ms) })).event.time).toBe(new Date(ms).toISOString());
+    }
+  });
+
+  it('record timestamps are right when records of many partitions come interleaved', () => {
+    const base = 1700000000000;
+    for (let i = 0; i < 400; i++) {
+      const partition = (i * 7) % 21; // 0..20: partitions 0 and 16 share a cache slot
+      const ms = base + partition * 999 + Math.floor(i / 21) * (i % 3 === 0 ? 1 : 250);
+      expect(decodeKafkaEvent(record({ partition, timestamp: String(ms) })).time).toBe(new Date(ms).toISOString());
     }
   });
 

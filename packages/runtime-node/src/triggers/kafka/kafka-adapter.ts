@@ -1,7 +1,7 @@
-import type { KafkaTrigger, Outcome } from '@fnkit/sdk';
+import type { FnEvent, KafkaTrigger, Outcome } from '@fnkit/sdk';
 import { CodecError } from '../../cloudevents/codec-error.js';
-import { decodeKafkaRecord, type KafkaDecodeOptions, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
-import { describeFailure, isRetryable, isSuccess, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
+import { decodeKafkaMessage, type KafkaDecodeOptions, type KafkaMessageInput, type KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import { describeFailure, isRetryable, isSuccess, type InvokeRequest, type TriggerAdapter, type TriggerEnvironment } from '../../contracts.js';
 import { retryDelayMs, sleep } from './backoff.js';
 import { deadLetterRecord, type DeadLetterReason } from './dead-letter.js';
 import type { KafkaClient, KafkaConsumerClient, KafkaProducerClient, PartitionBatch, TopicPartition } from './kafka-client.js';
@@ -36,13 +36,15 @@ const QUEUE_HIGH = 20_000;
 const QUEUE_BUDGET_RECORDS = 80_000;
 const QUEUE_BUDGET_BYTES = 32 * 1024 * 1024;
 const COMMIT_INTERVAL_MS = 500;
+/** Every record's invocation request: a trigger waits for a free slot (never rejected as overloaded). */
+const WAIT: InvokeRequest = { admission: 'wait' };
 
 type Handled = 'done' | 'abandoned';
 type CountedEvent = 'received' | 'succeeded' | 'retried' | 'dead_lettered';
 
 interface PartitionState extends TopicPartition {
   label: string;
-  queue: KafkaRecordInput[];
+  queue: KafkaMessageInput[];
   head: number;
   /** Bytes of the values queued and not yet started. */
   queuedBytes: number;
@@ -298,16 +300,45 @@ export class KafkaAdapter implements TriggerAdapter {
   // ------------------------------------------------------------------------------------ working
 
   private async work(s: PartitionState): Promise<void> {
+    const invoker = this.env.invoker;
+    const counts = this.counts;
     try {
       while (s.head < s.queue.length && !this.stopping) {
         const record = s.queue[s.head]!;
         s.head++;
         s.queuedBytes -= record.value?.length ?? 0;
-        const signal = s.abort.signal;
+        // The partition's controller as the record starts (a revocation replaces it): its signal is read only on the slow paths.
+        const abort = s.abort;
         if (!this.slots.tryAcquire()) await this.slots.acquire();
         let handled: Handled;
         try {
-          handled = await this.handle(record, signal);
+          // The usual record (decoded, succeeded on its first attempt) is handled right here, with one
+          // await; a record that fails or cannot be decoded goes on in afterFirstAttempt / deadLetter.
+          counts.received++;
+          let event: FnEvent | undefined;
+          let undecodable: unknown;
+          try {
+            event = decodeKafkaMessage(s.topic, s.partition, record, this.decodeOptions);
+          } catch (err) {
+            undecodable = err;
+          }
+          if (event === undefined) {
+            const reason = undecodable instanceof CodecError ? undecodable.message : `cannot decode the record: ${(undecodable as Error).message}`;
+            handled = await this.deadLetter(recordOf(s, record), { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, abort.signal);
+          } else {
+            let outcome: Outcome | undefined;
+            let invokeError: unknown;
+            try {
+              outcome = await invoker.invoke(event, WAIT);
+            } catch (err) {
+              outcome = undefined;
+              invokeError = err;
+            }
+            if (outcome !== undefined && isSuccess(outcome)) {
+              counts.succeeded++;
+              handled = 'done';
+            } else handled = await this.afterFirstAttempt(recordOf(s, record), event, outcome, invokeError, abort.signal);
+          }
         } finally {
           this.slots.release();
         }
@@ -339,31 +370,27 @@ export class KafkaAdapter implements TriggerAdapter {
     if (!this.stopping && s.head < s.queue.length) s.worker = this.work(s);
   }
 
-  private async handle(record: KafkaRecordInput, signal: AbortSignal): Promise<Handled> {
+  /**
+   * A record whose first attempt did not succeed (`outcome`, or undefined when the invoker threw
+   * `invokeError`): retried with backoff while that may help, else dead-lettered.
+   */
+  private async afterFirstAttempt(record: KafkaRecordInput, event: FnEvent, outcome: Outcome | undefined, invokeError: unknown, signal: AbortSignal): Promise<Handled> {
     const { log, invoker } = this.env;
-    const counts = this.counts;
-    counts.received++;
-    let event;
-    try {
-      event = decodeKafkaRecord(record, this.decodeOptions).event;
-    } catch (err) {
-      const reason = err instanceof CodecError ? err.message : `cannot decode the record: ${(err as Error).message}`;
-      return this.deadLetter(record, { kind: 'undecodable', reason, attempts: 0, groupId: this.config.groupId }, signal);
-    }
     for (let attempt = 1; ; attempt++) {
-      (event.trigger as KafkaTrigger).attempt = attempt;
-      let outcome: Outcome | undefined;
+      if (attempt > 1) {
+        (event.trigger as KafkaTrigger).attempt = attempt;
+        try {
+          outcome = await invoker.invoke(event, WAIT);
+        } catch (err) {
+          outcome = undefined;
+          invokeError = err;
+        }
+      }
       let failure: string;
       let retryable: boolean;
-      try {
-        outcome = await invoker.invoke(event, { admission: 'wait' });
-      } catch (err) {
-        outcome = undefined;
-        failure = `the invoker failed: ${(err as Error).message}`;
-      }
       if (outcome !== undefined) {
         if (isSuccess(outcome)) {
-          counts.succeeded++;
+          this.counts.succeeded++;
           return 'done';
         }
         // The runtime is shutting down: nothing ran; the record stays uncommitted for the next consumer.
@@ -371,13 +398,13 @@ export class KafkaAdapter implements TriggerAdapter {
         failure = describeFailure(outcome);
         retryable = isRetryable(outcome);
       } else {
-        failure = failure!;
+        failure = `the invoker failed: ${(invokeError as Error).message}`;
         retryable = true;
       }
       const where = { trigger: this.name, topic: record.topic, partition: record.partition, offset: record.offset, eventId: event.id, attempt };
       if (retryable && attempt <= this.config.retries) {
         const delay = retryDelayMs(attempt, this.config.retryBackoffMs, this.config.retryMaxBackoffMs);
-        counts.retried++;
+        this.counts.retried++;
         log.warn({ ...where, reason: failure, retryInMs: delay }, 'kafka record failed; retrying');
         if (!(await sleep(delay, signal))) return 'abandoned';
         continue;
@@ -457,6 +484,11 @@ export class KafkaAdapter implements TriggerAdapter {
     const lag = s.highWatermark - from;
     this.env.metrics.setLag(this.name, lag > 0n ? Number(lag) : 0, s.label);
   }
+}
+
+/** A queued record with its topic and partition, for the paths that name them (retries, dead letters). */
+function recordOf(tp: TopicPartition, message: KafkaMessageInput): KafkaRecordInput {
+  return { topic: tp.topic, partition: tp.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, timestamp: message.timestamp };
 }
 
 /** The offset after the last record handled: what a commit says. */

@@ -1,4 +1,4 @@
-import type { KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import type { KafkaMessageInput } from '../../cloudevents/kafka-codec.js';
 
 /**
  * The few Kafka operations the trigger needs, so the client library can be swapped (kafkajs today;
@@ -17,7 +17,8 @@ export interface TopicPartition {
 export interface PartitionBatch extends TopicPartition {
   /** The partition's high watermark (offset of the next record to be written), as the broker said. */
   highWatermark: string;
-  records: KafkaRecordInput[];
+  /** In offset order; the adapter keeps them (queued) after onBatch returns, and never changes them. */
+  records: KafkaMessageInput[];
 }
 
 export interface ConsumerEvents {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig as KafkaJsConfig, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig as KafkaJsConfig, type KafkaMessage, type LogEntry, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from '@fnkit/sdk';
-import type { KafkaHeaderValue, KafkaRecordInput } from '../../cloudevents/kafka-codec.js';
+import type { KafkaHeaderValue, KafkaMessageInput } from '../../cloudevents/kafka-codec.js';
 import type { ConsumerEvents, ConsumerOptions, KafkaClient, KafkaConsumerClient, KafkaProducerClient, OutgoingRecord, TopicPartition } from './kafka-client.js';
 import type { KafkaConfig } from './kafka-settings.js';
 
@@ -105,20 +105,7 @@ class KafkajsConsumer implements KafkaConsumerClient {
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, resolveOffset, isStale }) => {
         if (batch.messages.length === 0 || isStale()) return;
-        const records: KafkaRecordInput[] = new Array(batch.messages.length);
-        for (let i = 0; i < batch.messages.length; i++) {
-          const m = batch.messages[i]!;
-          records[i] = {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: (m.headers ?? {}) as Record<string, KafkaHeaderValue>,
-            timestamp: m.timestamp,
-          };
-        }
-        events.onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, records });
+        events.onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, records: messagesOf(batch.messages) });
         // Moves the fetch position only: with autoCommit off kafkajs never commits this.
         resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
       },
@@ -144,6 +131,22 @@ class KafkajsConsumer implements KafkaConsumerClient {
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }
+}
+
+/**
+ * kafkajs's own message objects, handed over as they are when they have the shape the codec reads
+ * (kafkajs 2.2 always gives a key, a value and headers, null or empty when absent): one object less per
+ * record, and a queued record is what kafkajs made of it and nothing more (fewer objects surviving
+ * scavenges while records wait in the adapter's queues). Otherwise each is copied in that shape.
+ */
+function messagesOf(messages: KafkaMessage[]): KafkaMessageInput[] {
+  let asIs = true;
+  for (let i = 0; i < messages.length && asIs; i++) {
+    const m = messages[i]!;
+    asIs = m.key !== undefined && m.value !== undefined && m.headers !== undefined;
+  }
+  if (asIs) return messages as KafkaMessageInput[];
+  return messages.map((m) => ({ offset: m.offset, key: m.key ?? null, value: m.value ?? null, headers: (m.headers ?? {}) as Record<string, KafkaHeaderValue>, timestamp: m.timestamp }));
 }
 
 function group(partitions: TopicPartition[]): { topic: string; partitions: number[] }[] {
