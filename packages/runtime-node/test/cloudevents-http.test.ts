@@ -325,6 +325,16 @@ describe('batched mode', () => {
 });
 
 describe('plain requests', () => {
+  it('gives the event its members in order (attributes, data, trigger), with and without a body', () => {
+    const get = one({ method: 'GET', path: '/a', headers: {} });
+    expect(Object.keys(get)).toEqual(['specversion', 'id', 'source', 'type', 'time', 'trigger']);
+    expect('data' in get).toBe(false);
+    const post = one({ path: '/a', headers: { 'content-type': 'text/plain', 'event-type': 'legacy.t' }, body: 'x' });
+    expect(Object.keys(post)).toEqual(['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'data', 'trigger']);
+    expect(Object.keys(JSON.parse(JSON.stringify(post)))).toEqual(['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'data']);
+    expect(post['event-type']).toBe('legacy.t');
+  });
+
   it('builds an event from a GET with no body', () => {
     const res = decode({ method: 'GET', path: '/orders/42', headers: {} });
     expect(res.mode).toBe('plain');

@@ -1,4 +1,4 @@
-import { blankEvent, createEvent, validateAttributes } from '@fnkit/sdk';
+import { blankEvent, createEvent, LEGACY, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
 import { decodeBody, decodeKubelessBody } from './body.js';
 import { randomEventId } from './event-id.js';
@@ -177,24 +177,26 @@ function decodeBatch(req: HttpRequestInput): FnEvent[] {
 function decodePlain(req: HttpRequestInput, contentType: string | undefined, kubeless: boolean): FnEvent {
   const headers = req.headers;
   const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomEventId();
-  const attrs: EventInit = {
-    specversion: '1.0',
-    id,
-    source: req.path === '' ? '/' : req.path,
-    type: HTTP_REQUEST_EVENT_TYPE,
-    time: legacyTime(headers['event-time']) ?? nowIso(),
-  };
-  if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
-  attrs.data = kubeless ? decodeKubelessBody(req.body, contentType) : decodeBody(req.body, contentType);
+  // Straight into the event (no attribute object for createEvent to copy), in createEvent's member order.
+  const ev = blankEvent();
+  ev.specversion = '1.0';
+  ev.id = id;
+  ev.source = req.path === '' ? '/' : req.path;
+  ev.type = HTTP_REQUEST_EVENT_TYPE;
+  ev.time = legacyTime(headers['event-time']) ?? nowIso();
+  if (contentType !== undefined && contentType !== '') ev.datacontenttype = contentType;
+  const data = kubeless ? decodeKubelessBody(req.body, contentType) : decodeBody(req.body, contentType);
+  if (data !== undefined) ev.data = data;
+  ev.trigger = triggerOf(req);
   const eventType = nonEmpty(headers['event-type']);
   const eventNamespace = nonEmpty(headers['event-namespace']);
-  let legacy: LegacyAliases | undefined;
   if (eventType !== undefined || eventNamespace !== undefined) {
-    legacy = {};
+    const legacy: LegacyAliases = {};
     if (eventType !== undefined) legacy.eventType = eventType;
     if (eventNamespace !== undefined) legacy.eventNamespace = eventNamespace;
+    Object.defineProperty(ev, LEGACY, { value: legacy, enumerable: false });
   }
-  return createEvent(attrs, triggerOf(req), legacy);
+  return ev as unknown as FnEvent;
 }
 
 let clockMs = -1;
