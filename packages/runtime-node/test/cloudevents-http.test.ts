@@ -84,6 +84,13 @@ describe('binary mode', () => {
     const empty = one({ method: 'GET', headers: BINARY });
     expect(empty.data).toBeUndefined();
     expect('datacontenttype' in empty).toBe(false);
+    expect('data' in empty).toBe(false);
+  });
+
+  it('gives the event its members in header order, then datacontenttype, data and trigger; JSON without trigger', () => {
+    const ev = one({ headers: { 'ce-type': BINARY['ce-type'], 'ce-myext': 'x', 'ce-specversion': '1.0', 'ce-id': BINARY['ce-id'], 'ce-source': BINARY['ce-source'], 'content-type': 'text/plain' }, body: 'hi' });
+    expect(Object.keys(ev)).toEqual(['type', 'myext', 'specversion', 'id', 'source', 'datacontenttype', 'data', 'trigger']);
+    expect(JSON.parse(JSON.stringify(ev))).toEqual({ type: 'com.example.someevent', myext: 'x', specversion: '1.0', id: 'A234-1234-1234', source: '/mycontext/subcontext', datacontenttype: 'text/plain', data: 'hi' });
   });
 
   for (const name of ['id', 'source', 'type'] as const) {
@@ -122,6 +129,17 @@ describe('binary mode', () => {
     const err = codecError(() => decode({ headers: { ...BINARY, 'ce-my_ext': 'x' } }));
     expect(err.status).toBe(400);
     expect(err.attribute).toBe('my_ext');
+  });
+
+  it("rejects an extension named like one of the event's Kubeless getters, and reports the first bad extension in header order", () => {
+    for (const name of ['event-id', 'event-type', 'event-time', 'event-namespace']) {
+      const err = codecError(() => decode({ headers: { ...BINARY, [`ce-${name}`]: 'x' } }));
+      expect([err.status, err.attribute]).toEqual([400, name]);
+    }
+    const first = codecError(() => decode({ headers: { ...BINARY, 'ce-bad': 'a%01b', 'ce-event-id': 'x' } }));
+    expect([first.status, first.attribute]).toEqual([400, 'bad']);
+    const second = codecError(() => decode({ headers: { ...BINARY, 'ce-event-id': 'x', 'ce-bad': 'a%01b' } }));
+    expect([second.status, second.attribute]).toEqual([400, 'event-id']);
   });
 
   it('rejects an unknown specversion', () => {
@@ -307,6 +325,16 @@ describe('batched mode', () => {
 });
 
 describe('plain requests', () => {
+  it('gives the event its members in order (attributes, data, trigger), with and without a body', () => {
+    const get = one({ method: 'GET', path: '/a', headers: {} });
+    expect(Object.keys(get)).toEqual(['specversion', 'id', 'source', 'type', 'time', 'trigger']);
+    expect('data' in get).toBe(false);
+    const post = one({ path: '/a', headers: { 'content-type': 'text/plain', 'event-type': 'legacy.t' }, body: 'x' });
+    expect(Object.keys(post)).toEqual(['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'data', 'trigger']);
+    expect(Object.keys(JSON.parse(JSON.stringify(post)))).toEqual(['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'data']);
+    expect(post['event-type']).toBe('legacy.t');
+  });
+
   it('builds an event from a GET with no body', () => {
     const res = decode({ method: 'GET', path: '/orders/42', headers: {} });
     expect(res.mode).toBe('plain');

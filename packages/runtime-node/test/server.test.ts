@@ -23,6 +23,7 @@ const handler: Handler = async (event) => {
     case '/nothing': return undefined;
     case '/explicit': return response('created', { status: 201, headers: { 'x-made': 'yes' } });
     case '/lambda': return { statusCode: 404, body: 'no such thing' };
+    case '/lambda-multi': return { statusCode: 200, headers: { 'X-One': 'a', 'x-both': 'single', 'set-cookie': 'h=0' }, multiValueHeaders: { 'X-Many': ['1', '2'], 'X-Both': ['m1', 'm2'] }, cookies: ['c=1; Path=/', 'd=2'], body: 'ok' };
     case '/stream': return (async function* () { yield 'a'; yield Buffer.from('b'); yield 'c'; })();
     case '/cloudevent': return { specversion: '1.0', id: 'out-1', source: '/me', type: 'done', datacontenttype: 'application/json', data: { ok: 1 } };
     case '/typed': throw new BadRequestError('field "x" is required');
@@ -124,6 +125,9 @@ describe('HTTP server (in-process)', () => {
     expect([r.status, r.headers.get('x-made'), await r.text()]).toEqual([201, 'yes', 'created']);
     r = await fetch(base + '/lambda');
     expect([r.status, await r.text()]).toEqual([404, 'no such thing']);
+    r = await fetch(base + '/lambda-multi');
+    expect([r.status, r.headers.get('x-one'), r.headers.get('x-many'), r.headers.get('x-both'), r.headers.getSetCookie(), await r.text()])
+      .toEqual([200, 'a', '1, 2', 'm1, m2', ['h=0', 'c=1; Path=/', 'd=2'], 'ok']);
     r = await fetch(base + '/stream');
     expect([r.status, await r.text()]).toEqual([200, 'abc']);
     r = await fetch(base + '/cloudevent');

@@ -224,6 +224,17 @@ export function createEvent<TData = unknown>(
   return ev as unknown as FnEvent<TData>;
 }
 
+/**
+ * An event with no members yet, for a codec that writes the attributes straight into it instead of into
+ * an object createEvent then copies (one object and one copy less per event). The codec stores the
+ * attributes (by names an extension may have: the event's Kubeless getters such as 'event-id' cannot be
+ * assigned), validates them with validateAttributes, then sets `data` (when defined) and `trigger` last,
+ * which is the member order createEvent gives.
+ */
+export function blankEvent(): Record<string, unknown> {
+  return new EventRecord() as unknown as Record<string, unknown>;
+}
+
 /** True for a CloudEvent-shaped value: a `cloudevents` CloudEvent instance, an FnEvent, or a plain object with the four required attributes. */
 export function looksLikeCloudEvent(v: unknown): v is CloudEventAttributes & Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;

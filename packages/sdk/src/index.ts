@@ -42,6 +42,7 @@ export {
   LEGACY,
   RESERVED_NAMES,
   SPEC_VERSION,
+  blankEvent,
   createEvent,
   isCoreOrData,
   isRfc3339,

@@ -62,10 +62,21 @@ export function isExplicitResponse(v: unknown): v is ExplicitResponse {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[EXPLICIT] === true;
 }
 
+export interface LambdaStyleResponse {
+  statusCode: number;
+  headers?: Record<string, string | string[] | number>;
+  /** API Gateway REST (v1): several values per header name. */
+  multiValueHeaders?: Record<string, readonly (string | number)[] | string | number>;
+  /** API Gateway HTTP API (v2): each becomes a `set-cookie` header. */
+  cookies?: readonly string[];
+  body?: unknown;
+  isBase64Encoded?: boolean;
+}
+
 const LAMBDA_KEYS = new Set(['statusCode', 'headers', 'body', 'isBase64Encoded', 'multiValueHeaders', 'cookies']);
 
 /** `{ statusCode: 404, body: '...' }` with no other members: the Lambda / serverless shape users expect to set the status. */
-export function isLambdaStyleResponse(v: unknown): v is { statusCode: number; headers?: Record<string, string>; body?: unknown; isBase64Encoded?: boolean } {
+export function isLambdaStyleResponse(v: unknown): v is LambdaStyleResponse {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const o = v as Record<string, unknown>;
   if (typeof o.statusCode !== 'number') return false;
@@ -94,7 +105,7 @@ export function normalizeResult(result: unknown): NormalizedResponse {
     if (isExplicitResponse(result)) return fromExplicit(result.status, result.headers, result.body, false);
     if (isLambdaStyleResponse(result)) {
       checkStatus(result.statusCode);
-      return fromExplicit(result.statusCode, normaliseHeaders(result.headers), result.body, result.isBase64Encoded === true);
+      return fromExplicit(result.statusCode, lambdaHeaders(result), result.body, result.isBase64Encoded === true);
     }
     if (isStream(result)) return { kind: 'stream', status: 200, headers: { 'content-type': OCTETS }, body: result };
     if (looksLikeCloudEvent(result)) return fromCloudEvent(result);
@@ -219,6 +230,33 @@ function checkStatus(status: number): void {
   if (!Number.isInteger(status) || status < 100 || status > 599) {
     throw new ResultError(`the function returned an invalid status code ${String(status)}: use an integer from 100 to 599`);
   }
+}
+
+/**
+ * A Lambda-style answer's headers, as API Gateway sends them: `headers`, then `multiValueHeaders` merged in
+ * (a name in both sends the multi-value list), then each of `cookies` as a `set-cookie` header after any
+ * `set-cookie` already given.
+ */
+function lambdaHeaders(r: LambdaStyleResponse): Record<string, string | string[]> {
+  const out = normaliseHeaders(r.headers);
+  const multi = r.multiValueHeaders;
+  if (typeof multi === 'object' && multi !== null) {
+    for (const name of Object.keys(multi)) {
+      const v = multi[name];
+      if (v === undefined || v === null) continue;
+      const values: string[] = [];
+      for (const x of Array.isArray(v) ? (v as readonly unknown[]) : [v]) if (x !== undefined && x !== null) values.push(String(x));
+      if (values.length > 0) out[name.toLowerCase()] = values.length === 1 ? values[0]! : values;
+    }
+  }
+  const cookies = r.cookies;
+  if (Array.isArray(cookies) && cookies.length > 0) {
+    const prior = out['set-cookie'];
+    const all = prior === undefined ? [] : Array.isArray(prior) ? [...prior] : [prior];
+    for (const c of cookies as readonly unknown[]) if (c !== undefined && c !== null) all.push(String(c));
+    if (all.length > 0) out['set-cookie'] = all;
+  }
+  return out;
 }
 
 function normaliseHeaders(h: Record<string, string | string[] | number> | undefined): Record<string, string | string[]> {

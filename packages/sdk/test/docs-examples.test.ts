@@ -276,11 +276,18 @@ describe('docs/sdk.md: results', () => {
     expect((await invoke(() => json({ a: 1 }, { headers: { 'content-type': 'application/vnd.x+json' } }))).headers['content-type']).toBe('application/vnd.x+json');
   });
 
-  it('Lambda style: only those members; base64; multiValueHeaders and cookies not sent', async () => {
+  it('Lambda style: only those members; base64; multiValueHeaders merged into headers; cookies as set-cookie', async () => {
     const b64 = await invoke(() => ({ statusCode: 200, body: Buffer.from('bytes').toString('base64'), isBase64Encoded: true }));
     expect([b64.headers['content-type'], b64.text()]).toEqual(['application/octet-stream', 'bytes']);
     const text = await invoke(() => ({ statusCode: 201, headers: { 'Content-Type': 'text/csv' }, body: 'a,b', multiValueHeaders: { 'x-a': ['1', '2'] }, cookies: ['c=1'] }));
-    expect([text.status, text.headers, text.text()]).toEqual([201, { 'content-type': 'text/csv' }, 'a,b']);
+    expect([text.status, text.headers, text.text()]).toEqual([201, { 'content-type': 'text/csv', 'x-a': ['1', '2'], 'set-cookie': ['c=1'] }, 'a,b']);
+    const merged = await invoke(() => ({
+      statusCode: 200,
+      headers: { 'X-Both': 'single', 'Set-Cookie': 'h=0', 'x-only': 'o' },
+      multiValueHeaders: { 'x-both': ['m1', 'm2'], 'X-One': ['1'], 'x-num': [7] },
+      cookies: ['c=1; Path=/', 'd=2'],
+    }));
+    expect(merged.headers).toEqual({ 'x-both': ['m1', 'm2'], 'set-cookie': ['h=0', 'c=1; Path=/', 'd=2'], 'x-only': 'o', 'x-one': '1', 'x-num': '7' });
     const plain = await invoke(() => ({ statusCode: 201, other: true }));
     expect([plain.status, plain.json()]).toEqual([200, { statusCode: 201, other: true }]);
   });

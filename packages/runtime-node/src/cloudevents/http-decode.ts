@@ -1,4 +1,4 @@
-import { createEvent, validateAttributes } from '@fnkit/sdk';
+import { blankEvent, createEvent, LEGACY, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, HeaderMap, HttpTrigger, LegacyAliases } from '@fnkit/sdk';
 import { decodeBody, decodeKubelessBody } from './body.js';
 import { randomEventId } from './event-id.js';
@@ -77,8 +77,15 @@ function unsupportedFormat(essence: string, supported: string): CodecError {
 
 // ---------------------------------------------------------------------------------------- binary
 
+/** An extension name the event itself can take as an own member (the Kubeless getters have a '-'). */
+const PLAIN_NAME = /^[a-z0-9]+$/;
+
 function decodeBinary(req: HttpRequestInput, contentType: string | undefined): FnEvent {
-  const attrs: Record<string, unknown> = {};
+  // The attributes go straight into the event (blankEvent), in header order; only a request with an
+  // extension name the event cannot hold (e.g. 'event-id', one of its getters; such a name is invalid
+  // and answered 400 below) switches to a plain object, copied into the event as before.
+  let attrs = blankEvent();
+  let plain = false;
   const headers = req.headers;
   for (const key in headers) {
     if (key.length <= 3 || key.charCodeAt(0) !== 0x63 || key.charCodeAt(1) !== 0x65 || key.charCodeAt(2) !== 0x2d) continue; // 'ce-'
@@ -102,6 +109,10 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
     if (name === 'datacontenttype') {
       throw new CodecError(400, "invalid CloudEvent (binary mode): header 'ce-datacontenttype' must not be sent; the Content-Type header carries datacontenttype", 'datacontenttype');
     }
+    if (!plain && !PLAIN_NAME.test(name)) {
+      attrs = { ...attrs };
+      plain = true;
+    }
     attrs[name] = decoded;
   }
   // Named reads (not a loop over the required names), for the same reason as the stores above.
@@ -116,8 +127,14 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   } catch (err) {
     invalid(err, ' (binary mode)');
   }
-  attrs.data = decodeBody(req.body, contentType);
-  return createEvent(attrs as EventInit, triggerOf(req));
+  const data = decodeBody(req.body, contentType);
+  if (plain) {
+    attrs.data = data;
+    return createEvent(attrs as EventInit, triggerOf(req));
+  }
+  if (data !== undefined) attrs.data = data;
+  attrs.trigger = triggerOf(req);
+  return attrs as unknown as FnEvent;
 }
 
 // ------------------------------------------------------------------------------ structured / batch
@@ -160,24 +177,26 @@ function decodeBatch(req: HttpRequestInput): FnEvent[] {
 function decodePlain(req: HttpRequestInput, contentType: string | undefined, kubeless: boolean): FnEvent {
   const headers = req.headers;
   const id = nonEmpty(headers['event-id']) ?? nonEmpty(headers['idempotency-key']) ?? nonEmpty(headers['x-request-id']) ?? randomEventId();
-  const attrs: EventInit = {
-    specversion: '1.0',
-    id,
-    source: req.path === '' ? '/' : req.path,
-    type: HTTP_REQUEST_EVENT_TYPE,
-    time: legacyTime(headers['event-time']) ?? nowIso(),
-  };
-  if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
-  attrs.data = kubeless ? decodeKubelessBody(req.body, contentType) : decodeBody(req.body, contentType);
+  // Straight into the event (no attribute object for createEvent to copy), in createEvent's member order.
+  const ev = blankEvent();
+  ev.specversion = '1.0';
+  ev.id = id;
+  ev.source = req.path === '' ? '/' : req.path;
+  ev.type = HTTP_REQUEST_EVENT_TYPE;
+  ev.time = legacyTime(headers['event-time']) ?? nowIso();
+  if (contentType !== undefined && contentType !== '') ev.datacontenttype = contentType;
+  const data = kubeless ? decodeKubelessBody(req.body, contentType) : decodeBody(req.body, contentType);
+  if (data !== undefined) ev.data = data;
+  ev.trigger = triggerOf(req);
   const eventType = nonEmpty(headers['event-type']);
   const eventNamespace = nonEmpty(headers['event-namespace']);
-  let legacy: LegacyAliases | undefined;
   if (eventType !== undefined || eventNamespace !== undefined) {
-    legacy = {};
+    const legacy: LegacyAliases = {};
     if (eventType !== undefined) legacy.eventType = eventType;
     if (eventNamespace !== undefined) legacy.eventNamespace = eventNamespace;
+    Object.defineProperty(ev, LEGACY, { value: legacy, enumerable: false });
   }
-  return createEvent(attrs, triggerOf(req), legacy);
+  return ev as unknown as FnEvent;
 }
 
 let clockMs = -1;

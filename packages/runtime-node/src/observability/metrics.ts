@@ -60,6 +60,12 @@ export class RuntimeMetrics {
   readonly #moduleName: string;
   readonly #defaultMetrics: boolean;
   #registry: Registry | undefined;
+  // The last series recorded into: a server sees the same trigger kind and method over and over, and an
+  // identity check on the (usually constant) strings is cheaper than a Map lookup per invocation.
+  #lastTrigger: string | undefined;
+  #lastTriggerStats: TriggerStats | undefined;
+  #lastMethod: string | undefined;
+  #lastKubelessStats: KubelessStats | undefined;
 
   constructor(moduleName: string, options: { defaultMetrics?: boolean } = {}) {
     this.#moduleName = moduleName;
@@ -75,10 +81,15 @@ export class RuntimeMetrics {
   /** Records one finished invocation. `httpMethod` is the request method for HTTP, else the trigger kind. */
   record(trigger: TriggerKind, httpMethod: string, outcome: Outcome): OutcomeLabel {
     const label = outcomeLabel(outcome);
-    let stats = this.byTrigger.get(trigger);
+    let stats = trigger === this.#lastTrigger ? this.#lastTriggerStats : undefined;
     if (stats === undefined) {
-      stats = new TriggerStats();
-      this.byTrigger.set(trigger, stats);
+      stats = this.byTrigger.get(trigger);
+      if (stats === undefined) {
+        stats = new TriggerStats();
+        this.byTrigger.set(trigger, stats);
+      }
+      this.#lastTrigger = trigger;
+      this.#lastTriggerStats = stats;
     }
     stats.outcomes[label]++;
     if (outcome.type === 'rejected') return label;
@@ -93,6 +104,14 @@ export class RuntimeMetrics {
   }
 
   #kubeless(httpMethod: string): KubelessStats {
+    if (httpMethod === this.#lastMethod) return this.#lastKubelessStats!;
+    const stats = this.#kubelessLookup(httpMethod);
+    this.#lastMethod = httpMethod;
+    this.#lastKubelessStats = stats;
+    return stats;
+  }
+
+  #kubelessLookup(httpMethod: string): KubelessStats {
     let stats = this.byKubelessMethod.get(httpMethod);
     if (stats === undefined) {
       // Methods are whatever clients send: beyond 64 distinct ones, the rest share the series `<module>-OTHER`.
