@@ -37,59 +37,34 @@ export interface InvocationOverrides {
 
 const TIMED_OUT = Symbol('timed-out');
 
-/** What a context needs only once its signal is read or its invocation times out. */
-interface SignalState {
-  controller: AbortController | undefined;
-  onShutdown: (() => void) | undefined;
-  onCancel: (() => void) | undefined;
-  timedOut: boolean;
-}
-
-/**
- * The `context` a handler receives. Made once per invocation, so it holds as little as it can: the
- * per-function members (functionName, handlerName, runtime, memoryLimit) are getters reading the
- * settings, `deadline` is computed from the invocation's start (a performance.now() reading the
- * invocation takes anyway) when first read, and the abort signal's state exists once it is needed.
- * `toJSON` gives the members JSON.stringify showed when they were own fields.
- */
 class InvocationContext implements FnContext {
+  readonly functionName: string;
+  readonly handlerName: string;
+  readonly runtime: string;
   readonly timeoutMs: number;
+  readonly memoryLimit: string | undefined;
+  readonly deadline: number;
+  readonly trigger: FnEvent['trigger'];
   #settings: InvocationSettings;
-  #event: FnEvent;
-  #started: number;
-  #deadline: number | undefined;
-  #cancel: AbortSignal | undefined;
-  #signal: SignalState | undefined;
+  #eventId: string;
+  #controller: AbortController | undefined;
   #log: Logger | undefined;
+  #onShutdown: (() => void) | undefined;
+  #cancel: AbortSignal | undefined;
+  #onCancel: (() => void) | undefined;
+  #timedOut = false;
 
-  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | undefined, started: number) {
-    this.timeoutMs = timeoutMs;
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | undefined) {
     this.#settings = settings;
-    this.#event = event;
-    this.#started = started;
     this.#cancel = cancel;
-  }
-
-  get functionName(): string {
-    return this.#settings.functionName;
-  }
-  get handlerName(): string {
-    return this.#settings.handlerName;
-  }
-  get runtime(): string {
-    return this.#settings.runtime;
-  }
-  get memoryLimit(): string | undefined {
-    return this.#settings.memoryLimit;
-  }
-  get trigger(): FnEvent['trigger'] {
-    return this.#event.trigger;
-  }
-
-  /** Epoch ms: the wall clock now plus what is left of the timeout by the monotonic clock, fixed on first read. */
-  get deadline(): number {
-    this.#deadline ??= Math.round(Date.now() + (this.#started + this.timeoutMs - performance.now()));
-    return this.#deadline;
+    this.#eventId = event.id;
+    this.functionName = settings.functionName;
+    this.handlerName = settings.handlerName;
+    this.runtime = settings.runtime;
+    this.timeoutMs = timeoutMs;
+    this.memoryLimit = settings.memoryLimit;
+    this.deadline = Date.now() + timeoutMs;
+    this.trigger = event.trigger;
   }
 
   remainingTimeMs(): number {
@@ -99,33 +74,33 @@ class InvocationContext implements FnContext {
   // The controller and the logger child are made on first use: most handlers touch neither,
   // and the HTTP hot path should not pay for them.
   get signal(): AbortSignal {
-    const state = (this.#signal ??= { controller: undefined, onShutdown: undefined, onCancel: undefined, timedOut: false });
-    if (!state.controller) {
-      const c = new AbortController();
-      state.controller = c;
-      if (state.timedOut) c.abort(new TimeoutError(this.timeoutMs));
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#timedOut) this.#controller.abort(new TimeoutError(this.timeoutMs));
       const shutdown = this.#settings.shutdownSignal;
       if (shutdown) {
-        if (shutdown.aborted) c.abort(shutdown.reason ?? new ShutdownError());
+        if (shutdown.aborted) this.#controller.abort(shutdown.reason ?? new ShutdownError());
         else {
-          state.onShutdown = () => c.abort(shutdown.reason ?? new ShutdownError());
-          shutdown.addEventListener('abort', state.onShutdown, { once: true });
+          const c = this.#controller;
+          this.#onShutdown = () => c.abort(shutdown.reason ?? new ShutdownError());
+          shutdown.addEventListener('abort', this.#onShutdown, { once: true });
         }
       }
       const cancel = this.#cancel;
       if (cancel) {
-        if (cancel.aborted) c.abort(cancel.reason);
+        if (cancel.aborted) this.#controller.abort(cancel.reason);
         else {
-          state.onCancel = () => c.abort(cancel.reason);
-          cancel.addEventListener('abort', state.onCancel, { once: true });
+          const c = this.#controller;
+          this.#onCancel = () => c.abort(cancel.reason);
+          cancel.addEventListener('abort', this.#onCancel, { once: true });
         }
       }
     }
-    return state.controller.signal;
+    return this.#controller.signal;
   }
 
   get log(): Logger {
-    this.#log ??= this.#settings.log.child({ eventId: this.#event.id });
+    this.#log ??= this.#settings.log.child({ eventId: this.#eventId });
     return this.#log;
   }
 
@@ -139,30 +114,15 @@ class InvocationContext implements FnContext {
     return this.memoryLimit ?? '0';
   }
 
-  toJSON(): Record<string, unknown> {
-    return {
-      functionName: this.functionName,
-      handlerName: this.handlerName,
-      runtime: this.runtime,
-      timeoutMs: this.timeoutMs,
-      memoryLimit: this.memoryLimit,
-      deadline: this.deadline,
-      trigger: this.trigger,
-    };
-  }
-
   timedOut(): void {
-    const state = (this.#signal ??= { controller: undefined, onShutdown: undefined, onCancel: undefined, timedOut: false });
-    state.timedOut = true;
-    state.controller?.abort(new TimeoutError(this.timeoutMs));
+    this.#timedOut = true;
+    this.#controller?.abort(new TimeoutError(this.timeoutMs));
   }
 
   /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
   release(): void {
-    const state = this.#signal;
-    if (state === undefined) return;
-    if (state.onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', state.onShutdown);
-    if (state.onCancel) this.#cancel?.removeEventListener('abort', state.onCancel);
+    if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
+    if (this.#onCancel) this.#cancel?.removeEventListener('abort', this.#onCancel);
   }
 }
 
@@ -184,7 +144,7 @@ export function runInvocation(handler: Handler, event: FnEvent, settings: Invoca
 export function startInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Outcome | Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
-  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal, started);
+  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal);
   let result: unknown;
   try {
     result = handler(event, ctx) as unknown;
