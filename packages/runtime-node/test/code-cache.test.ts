@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,19 @@ describe('runBundle (the CLI bundle and its V8 code cache)', () => {
     const run = runBundle(cachedBundle());
     expect(run.cache).toBe('accepted');
     expect(run.exports).toEqual(expected);
+  });
+
+  it('checks a CRC-32 of the V8 data (no node:crypto at start-up), and still reads a SHA-256 checked cache', () => {
+    const file = cachedBundle();
+    const raw = readFileSync(cacheFileOf(file));
+    expect(raw.subarray(0, 8).toString('latin1')).toBe('FNKITCC3');
+    const data = raw.subarray(72);
+    const sha = Buffer.concat([Buffer.from('FNKITCC2'), createHash('sha256').update(data).digest(), raw.subarray(40, 72), data]);
+    writeFileSync(cacheFileOf(file), sha);
+    expect(runBundle(file).cache).toBe('accepted');
+    // The same header with the checksum of the other kind: damaged.
+    writeFileSync(cacheFileOf(file), Buffer.concat([Buffer.from('FNKITCC3'), sha.subarray(8)]));
+    expect(runBundle(file).cache).toBe('corrupt');
   });
 
   it('ignores the cache when asked to', () => {

@@ -1,28 +1,35 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import * as zlib from 'node:zlib';
 
 /**
  * Runs a CommonJS bundle (fn-run's CLI, dist/fn-run.cjs) from a V8 code cache made at build time, so that
  * start-up neither parses the bundle nor compiles the functions that start-up and a first request run
  * (Node 20 has no module.enableCompileCache, and an ES module cannot be given cached data).
  *
- * The cache file is `<bundle>.cache`: the 8 bytes "FNKITCC2", the SHA-256 of the V8 data, the key of the
- * bundle it was made for, then the V8 data. The key is the SHA-256 of the bundle, written by stampBundle
+ * The cache file is `<bundle>.cache`: 8 bytes naming the format and checksum, the checksum of the V8
+ * data (32 bytes), the key of the bundle it was made for (32 bytes), then the V8 data. The checksum is a
+ * CRC-32 ("FNKITCC3", zlib.crc32, Node >= 20.15; its 4 bytes then zeros) or, on a Node without
+ * zlib.crc32, a SHA-256 ("FNKITCC2"). The CRC-32 is what start-up can afford: node:crypto alone costs
+ * ~4 ms of start-up CPU to load, node:zlib < 1 ms, and a CRC-32 catches damaged bytes as surely as
+ * a hash (nobody forges a cache file that sits next to the code it runs). The key is the SHA-256 of the bundle, written by stampBundle
  * as the bundle's last line when the cache is made; a bundle rebuilt since (no stamp, or another one)
  * does not get the cache. (V8 only compares the source's length: code changed without changing the
  * length would otherwise run the old code.) V8 itself rejects data made by another V8 version or with
  * other V8 flags (script.cachedDataRejected), but release builds of V8 check no checksum: damaged data
- * could crash the process. So the digest is checked first. A cache that fails a check, or that V8
+ * could crash the process. So the checksum is checked first. A cache that fails a check, or that V8
  * rejects, is ignored and the bundle is compiled as usual; a missing cache is no error either. Nothing
  * is written at start-up (the runtime image has a read-only root): the build writes the cache
  * (stampBundle, writeCodeCache: train-code-cache.ts).
  */
-const MAGIC = Buffer.from('FNKITCC2');
+const CRC32 = Buffer.from('FNKITCC3');
+const SHA256 = Buffer.from('FNKITCC2');
+const MAGIC = CRC32.length;
 const DIGEST = 32;
-const HEADER = MAGIC.length + DIGEST + DIGEST;
+const HEADER = MAGIC + DIGEST + DIGEST;
 const STAMP = /\n\/\/# fnkitCodeCacheKey=([0-9a-f]{64})\n$/;
 
 /**
@@ -74,12 +81,11 @@ function readCache(file: string, key: string | undefined): { data?: Buffer; use:
     return { use: 'absent' };
   }
   const data = raw.subarray(HEADER);
-  const intact =
-    raw.length > HEADER &&
-    raw.subarray(0, MAGIC.length).equals(MAGIC) &&
-    createHash('sha256').update(data).digest().equals(raw.subarray(MAGIC.length, MAGIC.length + DIGEST));
+  const magic = raw.subarray(0, MAGIC);
+  const sum = magic.equals(CRC32) && typeof zlib.crc32 === 'function' ? crc32Of(data) : magic.equals(SHA256) ? sha256Of(data) : undefined;
+  const intact = raw.length > HEADER && sum !== undefined && sum.equals(raw.subarray(MAGIC, MAGIC + DIGEST));
   if (!intact) return { use: 'corrupt' };
-  if (key === undefined || !raw.subarray(MAGIC.length + DIGEST, HEADER).equals(Buffer.from(key, 'hex'))) return { use: 'stale' };
+  if (key === undefined || !raw.subarray(MAGIC + DIGEST, HEADER).equals(Buffer.from(key, 'hex'))) return { use: 'stale' };
   return { data, use: 'accepted' };
 }
 
@@ -91,7 +97,7 @@ export function stampBundle(bundle: string): string {
   const source = readFileSync(bundle, 'latin1');
   const stripped = source.replace(STAMP, '\n');
   const body = stripped.endsWith('\n') ? stripped : `${stripped}\n`;
-  const key = createHash('sha256').update(body, 'latin1').digest('hex');
+  const key = sha256().update(body, 'latin1').digest('hex');
   writeFileSync(bundle, `${body}//# fnkitCodeCacheKey=${key}\n`, 'latin1');
   return key;
 }
@@ -106,7 +112,25 @@ export function writeCodeCache(run: BundleRun, bundle: string): number {
   const data = run.script.createCachedData();
   const file = cacheFileOf(bundle);
   const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), Buffer.from(run.key, 'hex'), data]));
+  const header = typeof zlib.crc32 === 'function' ? [CRC32, crc32Of(data)] : [SHA256, sha256Of(data)];
+  writeFileSync(partial, Buffer.concat([...header, Buffer.from(run.key, 'hex'), data]));
   renameSync(partial, file);
   return data.length;
+}
+
+/** The CRC-32 of `data` in the checksum field: 4 bytes (big-endian), then zeros. */
+function crc32Of(data: Buffer): Buffer {
+  const field = Buffer.alloc(DIGEST);
+  field.writeUInt32BE(zlib.crc32(data), 0);
+  return field;
+}
+
+function sha256Of(data: string | Buffer): Buffer {
+  return sha256().update(data).digest();
+}
+
+/** node:crypto, loaded only when a SHA-256 is made (the build, a Node without zlib.crc32): see above. */
+function sha256(): Hash {
+  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('sha256');
 }
