@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LEGACY } from '@fnkit/sdk';
+import { LEGACY, validateAttributes } from '@fnkit/sdk';
 import type { FnEvent, HeaderMap } from '@fnkit/sdk';
 import {
   decodeHttpRequest,
@@ -140,6 +140,47 @@ describe('binary mode', () => {
     expect([first.status, first.attribute]).toEqual([400, 'bad']);
     const second = codecError(() => decode({ headers: { ...BINARY, 'ce-event-id': 'x', 'ce-bad': 'a%01b' } }));
     expect([second.status, second.attribute]).toEqual([400, 'event-id']);
+  });
+
+  // The usual event (specversion 1.0, id, source, type, content type) is checked by a quick path in the
+  // decoder; each of these must still get validateAttributes' verdict and message, naming the attribute.
+  const usual = { ...BINARY, 'content-type': 'application/json' };
+  const rejected: [string, string, string][] = [
+    ['ce-id', 'a%01b', 'id'],
+    ['ce-id', 'a%7Fb', 'id'],
+    ['ce-type', '', 'type'],
+    ['ce-type', 'x%C2%85y', 'type'],
+    ['ce-source', 'a%20b', 'source'],
+    ['ce-source', '/a{b}', 'source'],
+    ['ce-source', '/a%09b', 'source'],
+    ['ce-source', '', 'source'],
+    ['content-type', '', 'datacontenttype'],
+    ['content-type', 'text/plain;%01', 'datacontenttype'],
+  ];
+  for (const [header, value, attribute] of rejected) {
+    it(`rejects ${header}: ${JSON.stringify(value)} in the usual event shape as validateAttributes does`, () => {
+      const headers = { ...usual, [header]: value };
+      const attrs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(headers)) {
+        const raw = decodeURIComponent(v);
+        if (k === 'content-type') attrs.datacontenttype = v.includes('%') ? raw : v;
+        else attrs[k.slice(3)] = raw;
+      }
+      let expected = '';
+      try {
+        validateAttributes(attrs);
+      } catch (error) {
+        expected = (error as Error).message;
+      }
+      expect(expected).not.toBe('');
+      const err = codecError(() => decode({ headers: header === 'content-type' ? { ...headers, [header]: attrs.datacontenttype as string } : headers, body: '{}' }));
+      expect([err.status, err.attribute, err.message]).toEqual([400, attribute, `invalid CloudEvent (binary mode): ${expected}`]);
+    });
+  }
+
+  it('accepts the usual event shape with values beyond printable ASCII that are still valid', () => {
+    const ev = one({ headers: { ...usual, 'ce-id': 'caf%C3%A9', 'ce-source': 'urn:example:caf%C3%A9', 'ce-type': 'a type', 'content-type': 'application/json; charset=utf-8' }, body: '{"a":1}' });
+    expect([ev.id, ev.source, ev.type, ev.datacontenttype, ev.data]).toEqual(['café', 'urn:example:café', 'a type', 'application/json; charset=utf-8', { a: 1 }]);
   });
 
   it('rejects an unknown specversion', () => {

@@ -10,6 +10,8 @@ import { isJsonEssence, mediaTypeEssence } from './media-type.js';
 export function decodeBody(body: Buffer | undefined, contentType: string | undefined): unknown {
   if (body === undefined || body.length === 0) return undefined;
   if (contentType === undefined) return body;
+  // The usual content type, without working out its essence (a new string) first.
+  if (contentType === 'application/json') return parseJsonBody(body, contentType);
   const essence = mediaTypeEssence(contentType);
   if (isJsonEssence(essence)) return parseJsonBody(body, contentType);
   if (essence.startsWith('text/')) return body.toString('utf8');
@@ -34,7 +36,8 @@ export function decodeKubelessBody(body: Buffer | undefined, contentType: string
 
 function parseJsonBody(body: Buffer, contentType: string): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    // toString() without an encoding is UTF-8, and skips looking the encoding up.
+    return JSON.parse(body.toString());
   } catch (err) {
     throw new CodecError(400, `request body is not valid JSON (content-type ${contentType}): ${(err as Error).message}`);
   }

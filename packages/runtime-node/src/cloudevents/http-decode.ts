@@ -86,6 +86,9 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   // and answered 400 below) switches to a plain object, copied into the event as before.
   let attrs = blankEvent();
   let plain = false;
+  // False once a header sets an attribute the quick check below does not cover (time, subject,
+  // dataschema, an extension): validateAttributes then checks them all.
+  let common = true;
   const headers = req.headers;
   for (const key in headers) {
     if (key.length <= 3 || key.charCodeAt(0) !== 0x63 || key.charCodeAt(1) !== 0x65 || key.charCodeAt(2) !== 0x2d) continue; // 'ce-'
@@ -101,10 +104,11 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
       case 'ce-id': attrs.id = decoded; continue;
       case 'ce-source': attrs.source = decoded; continue;
       case 'ce-type': attrs.type = decoded; continue;
-      case 'ce-time': attrs.time = decoded; continue;
-      case 'ce-subject': attrs.subject = decoded; continue;
-      case 'ce-dataschema': attrs.dataschema = decoded; continue;
+      case 'ce-time': attrs.time = decoded; common = false; continue;
+      case 'ce-subject': attrs.subject = decoded; common = false; continue;
+      case 'ce-dataschema': attrs.dataschema = decoded; common = false; continue;
     }
+    common = false;
     const name = key.slice(3).toLowerCase();
     if (name === 'datacontenttype') {
       throw new CodecError(400, "invalid CloudEvent (binary mode): header 'ce-datacontenttype' must not be sent; the Content-Type header carries datacontenttype", 'datacontenttype');
@@ -120,12 +124,17 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   if (missing !== undefined) {
     throw new CodecError(400, `invalid CloudEvent (binary mode): missing required attribute '${missing}' (header 'ce-${missing}')`, missing);
   }
+  // The usual event (specversion 1.0, id, source, type and a content type, all plain ASCII) is answered by
+  // quickCheck; anything else, including every invalid event, by validateAttributes and its error messages.
+  const quick = common && attrs.specversion === '1.0' && quickCheck(attrs.id as string, attrs.source as string, attrs.type as string, contentType);
   if (attrs.specversion === '0.3') upgradeBinaryV03(attrs);
   if (contentType !== undefined) attrs.datacontenttype = contentType;
-  try {
-    validateAttributes(attrs);
-  } catch (err) {
-    invalid(err, ' (binary mode)');
+  if (!quick) {
+    try {
+      validateAttributes(attrs);
+    } catch (err) {
+      invalid(err, ' (binary mode)');
+    }
   }
   const data = decodeBody(req.body, contentType);
   if (plain) {
@@ -135,6 +144,35 @@ function decodeBinary(req: HttpRequestInput, contentType: string | undefined): F
   if (data !== undefined) attrs.data = data;
   attrs.trigger = triggerOf(req);
   return attrs as unknown as FnEvent;
+}
+
+/**
+ * True when validateAttributes would accept a binary-mode event that has only specversion 1.0, these
+ * attributes and no other (the caller checks that): each is non-empty printable ASCII (so no control
+ * character), the source also without the characters a URI-reference may not hold (space `"` `<` `>`
+ * `\` `^` `` ` `` `{` `|` `}`). False leaves the verdict (and the error message) to validateAttributes.
+ * A loop over the characters instead of validateAttributes' generic walk over the event's members.
+ */
+function quickCheck(id: string, source: string, type: string, contentType: string | undefined): boolean {
+  if (!printable(id) || !printable(type) || (contentType !== undefined && !printable(contentType))) return false;
+  const n = source.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = source.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x22 || c === 0x3c || c === 0x3e || c === 0x5c || c === 0x5e || c === 0x60 || c === 0x7b || c === 0x7c || c === 0x7d) return false;
+  }
+  return true;
+}
+
+/** Non-empty, and only printable ASCII (U+0020-U+007E). */
+function printable(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 // ------------------------------------------------------------------------------ structured / batch
