@@ -57,7 +57,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private readonly js: NatsJetStreamConfig;
   private readonly durable: string;
   private readonly slots: InFlight;
-  /** Messages being handled → when they started or last got an in-progress ack. */
+  /** Messages whose handler was still running when the call that started it returned → when they started or last got an in-progress ack. */
   private readonly working = new Map<JsMsg, number>();
   private workingTimer: NodeJS.Timeout | undefined;
   private consumer: Consumer | undefined;
@@ -384,7 +384,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
       log.warn({ trigger: this.name, seq: info.streamSequence, reason: err.message }, 'NATS: message is not a valid CloudEvent');
       return this.giveUp(m, input, err.message, err.status);
     }
-    this.working.set(m, Date.now());
+    const started = Date.now();
     const invoker = this.env.invoker;
     let outcome: Outcome | Promise<Outcome>;
     try {
@@ -393,9 +393,18 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
       outcome = invokerFailed(event, err);
     }
     if (outcome instanceof Promise) {
+      // Still running: from now on the working timer sends it in-progress acks when it runs long. (One that
+      // settled within the call never needs them: the timer cannot fire in between, so it is not recorded.)
+      this.working.set(m, started);
       return outcome.then(
-        (o) => this.settle(m, input, event, o),
-        (err: unknown) => this.settle(m, input, event, invokerFailed(event, err)),
+        (o) => {
+          this.working.delete(m);
+          return this.settle(m, input, event, o);
+        },
+        (err: unknown) => {
+          this.working.delete(m);
+          return this.settle(m, input, event, invokerFailed(event, err));
+        },
       );
     }
     return this.settle(m, input, event, outcome);
@@ -403,7 +412,6 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
 
   /** After the invocation: a success is queued for the next ack flush; anything else goes on in afterFailure. */
   private settle(m: JsMsg, input: NatsMessageInput, event: FnEvent, outcome: Outcome): Promise<void> | undefined {
-    this.working.delete(m);
     if (isSuccess(outcome)) {
       this.acks.push(m);
       this.succeeded++;
