@@ -29,6 +29,12 @@ export interface InvokeRequest {
 
 export interface Invoker {
   invoke(event: FnEvent, request?: InvokeRequest): Promise<Outcome>;
+  /**
+   * Optional: as invoke, but the Outcome itself when it is known within the call (a handler that returned a
+   * plain value, a rejection), else a promise of it. Adapters that settle a message in the same tick use it
+   * when present (the in-process invoker has it; dispatcher mode's HTTP invoker does not).
+   */
+  invokeNow?(event: FnEvent, request?: InvokeRequest): Outcome | Promise<Outcome>;
 }
 
 /** A trigger adapter: turns messages of one source into CloudEvents and hands them to an Invoker. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, validateAttributes } from '@fnkit/sdk';
+import { blankEvent, createEvent, validateAttributes } from '@fnkit/sdk';
 import type { EventInit, FnEvent, NatsTrigger } from '@fnkit/sdk';
 import { decodeBody } from './body.js';
 import { CodecError } from './codec-error.js';
@@ -52,19 +52,23 @@ export interface DecodedNatsMessage {
 }
 
 
+/** A message without headers (the usual plain message) shares this one; it is never written to. */
+const NO_HEADERS: ReadonlyMap<string, string[]> = new Map();
+
 /** Lower-cased header name → values, built once per message. */
-function lowerHeaders(headers: Record<string, string[]>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+function lowerHeaders(headers: Record<string, string[]>): ReadonlyMap<string, string[]> {
+  let out: Map<string, string[]> | undefined;
   for (const name in headers) {
+    out ??= new Map<string, string[]>();
     const key = name.toLowerCase();
     const prev = out.get(key);
     const values = headers[name]!;
     out.set(key, prev === undefined ? values : prev.concat(values));
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
-function first(map: Map<string, string[]>, name: string): string | undefined {
+function first(map: ReadonlyMap<string, string[]>, name: string): string | undefined {
   const v = map.get(name);
   return v === undefined || v.length === 0 ? undefined : v[0];
 }
@@ -74,6 +78,17 @@ function asBuffer(data: Uint8Array): Buffer {
 }
 
 export function decodeNatsMessage(msg: NatsMessageInput): DecodedNatsMessage {
+  const out = { mode: 'plain' as NatsDecodeMode };
+  const event = decode(msg, out);
+  return { mode: out.mode, event };
+}
+
+/** decodeNatsMessage's event alone, without the wrapper object (what the adapters use, once per message). */
+export function decodeNatsEvent(msg: NatsMessageInput): FnEvent {
+  return decode(msg, undefined);
+}
+
+function decode(msg: NatsMessageInput, out: { mode: NatsDecodeMode } | undefined): FnEvent {
   const headers = lowerHeaders(msg.headers);
   const body = asBuffer(msg.data);
   const contentType = first(headers, 'content-type');
@@ -85,16 +100,24 @@ export function decodeNatsMessage(msg: NatsMessageInput): DecodedNatsMessage {
     if (essence !== CE_JSON) {
       throw new CodecError(415, `unsupported CloudEvents format '${essence}': fnkit reads ${CE_JSON} (or binary mode with ce-* headers)`);
     }
-    return { mode: 'structured', event: decodeStructured(body, msg) };
+    const event = decodeStructured(body, msg);
+    if (out !== undefined) out.mode = 'structured';
+    return event;
   }
   if (headers.has('ce-specversion')) {
-    return { mode: 'binary', event: decodeBinary(headers, body, contentType, msg) };
+    const event = decodeBinary(headers, body, contentType, msg);
+    if (out !== undefined) out.mode = 'binary';
+    return event;
   }
   if (contentType === undefined) {
     const parsed = headerlessStructured(body);
-    if (parsed !== undefined) return { mode: 'structured', event: createEvent(structuredAttributes(parsed, ' (structured mode)'), triggerOf(msg)) };
+    if (parsed !== undefined) {
+      const event = createEvent(structuredAttributes(parsed, ' (structured mode)'), triggerOf(msg));
+      if (out !== undefined) out.mode = 'structured';
+      return event;
+    }
   }
-  return { mode: 'plain', event: decodePlain(headers, body, contentType, msg) };
+  return decodePlain(headers, body, contentType, msg);
 }
 
 export function triggerOf(msg: NatsMessageInput): NatsTrigger {
@@ -123,11 +146,13 @@ function decodeStructured(body: Buffer, msg: NatsMessageInput): FnEvent {
  * (not JSON, or JSON without `specversion`) is plain data. Cheap checks first: no parse unless the
  * body starts with `{` and mentions "specversion".
  */
+const SPECVERSION_KEY = Buffer.from('"specversion"');
+
 function headerlessStructured(body: Buffer): Record<string, unknown> | undefined {
   let i = 0;
   while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
   if (body[i] !== 0x7b) return undefined; // '{'
-  if (body.indexOf('"specversion"') === -1) return undefined;
+  if (body.indexOf(SPECVERSION_KEY, i) === -1) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -140,7 +165,7 @@ function headerlessStructured(body: Buffer): Record<string, unknown> | undefined
 
 // ---------------------------------------------------------------------------------------- binary
 
-function decodeBinary(headers: Map<string, string[]>, body: Buffer, contentType: string | undefined, msg: NatsMessageInput): FnEvent {
+function decodeBinary(headers: ReadonlyMap<string, string[]>, body: Buffer, contentType: string | undefined, msg: NatsMessageInput): FnEvent {
   const attrs: Record<string, unknown> = {};
   for (const [key, values] of headers) {
     if (key.length <= 3 || !key.startsWith('ce-')) continue;
@@ -179,20 +204,33 @@ function decodeBinary(headers: Map<string, string[]>, body: Buffer, contentType:
  *   text as a string, anything else or no content type: the bytes as a Buffer).
  * Headers and the reply subject are in `event.trigger`, not in extensions.
  */
-function decodePlain(headers: Map<string, string[]>, body: Buffer, contentType: string | undefined, msg: NatsMessageInput): FnEvent {
+function decodePlain(headers: ReadonlyMap<string, string[]>, body: Buffer, contentType: string | undefined, msg: NatsMessageInput): FnEvent {
   const js = msg.jetstream;
   const msgId = first(headers, 'nats-msg-id');
-  const attrs: EventInit = {
-    specversion: '1.0',
-    id: msgId !== undefined && msgId !== '' ? msgId : js !== undefined ? `${js.stream}:${js.streamSequence}` : randomUUID(),
-    source: `/nats/${msg.subject}`,
-    type: NATS_MESSAGE_EVENT_TYPE,
-    subject: msg.subject,
-    time: js?.time ?? new Date().toISOString(),
-  };
-  if (contentType !== undefined && contentType !== '') attrs.datacontenttype = contentType;
-  attrs.data = decodeBody(body, contentType);
-  return createEvent(attrs, triggerOf(msg));
+  // Decoded first (it may throw), then stored straight into the event in createEvent's member order.
+  const data = decodeBody(body, contentType);
+  const ev = blankEvent();
+  ev.specversion = '1.0';
+  ev.id = msgId !== undefined && msgId !== '' ? msgId : js !== undefined ? `${js.stream}:${js.streamSequence}` : randomUUID();
+  ev.source = sourceOf(msg.subject);
+  ev.type = NATS_MESSAGE_EVENT_TYPE;
+  ev.subject = msg.subject;
+  ev.time = js?.time ?? new Date().toISOString();
+  if (contentType !== undefined && contentType !== '') ev.datacontenttype = contentType;
+  if (data !== undefined) ev.data = data;
+  ev.trigger = triggerOf(msg);
+  return ev as unknown as FnEvent;
+}
+
+/** `/nats/<subject>`, kept while the subject repeats (a JetStream consumer or a plain subscription sees one subject, or a few). */
+let lastSubject = '';
+let lastSource = '/nats/';
+function sourceOf(subject: string): string {
+  if (subject !== lastSubject) {
+    lastSource = `/nats/${subject}`;
+    lastSubject = subject;
+  }
+  return lastSource;
 }
 
 // ---------------------------------------------------------------------------------------- encode

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeNatsMessage, encodeNatsBinaryHeaders, NATS_MESSAGE_EVENT_TYPE, safeHeaderValue, type NatsMessageInput } from '../../src/cloudevents/nats-codec.js';
+import { createEvent } from '@fnkit/sdk';
+import { decodeNatsEvent, decodeNatsMessage, encodeNatsBinaryHeaders, NATS_MESSAGE_EVENT_TYPE, safeHeaderValue, type NatsMessageInput } from '../../src/cloudevents/nats-codec.js';
 import { codecError } from '../expect-codec-error.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -168,6 +169,37 @@ describe('NATS binding: plain messages are wrapped', () => {
     expect(b.id).toBe('ORDERS:42');
     expect(b.time).toBe('2026-01-02T03:04:05.000Z');
     expect(b.trigger).toEqual({ kind: 'nats', subject: 'orders.created', reply: '_INBOX.1', headers: { 'X-Trace': ['abc'] }, stream: 'ORDERS', consumer: 'fn', streamSequence: 42, deliveryCount: 2 });
+  });
+});
+
+describe('NATS binding: decodeNatsEvent (the adapters\' path)', () => {
+  const js = { stream: 'ORDERS', consumer: 'fn', streamSequence: 42, deliveryCount: 1, time: '2026-01-02T03:04:05.000Z' };
+  it.each([
+    ['plain, no headers, JSON-looking body', msg({}, '{"id":1,"item":"buy milk"}', { jetstream: js })],
+    ['plain, text', msg({ 'Content-Type': 'text/plain', 'Nats-Msg-Id': 'm-1' }, 'hi', { jetstream: js })],
+    ['plain, empty body', msg({}, '', { jetstream: js })],
+    ['headerless structured', msg({}, '{"specversion":"1.0","id":"1","source":"/s","type":"t","data":{"a":1}}')],
+    ['binary', msg({ 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/s', 'ce-type': 't', 'content-type': 'application/json' }, '[1]')],
+  ])('gives what decodeNatsMessage gives: %s', (_, input) => {
+    const event = decodeNatsEvent(input);
+    expect(event).toEqual(decodeNatsMessage(input).event);
+    expect(Object.keys(event)).toEqual(Object.keys(decodeNatsMessage(input).event));
+  });
+
+  it('builds a plain event with the members and member order createEvent gives (specversion … time, datacontenttype, data, trigger)', () => {
+    const input = msg({ 'Content-Type': 'application/json' }, '{"n":1}', { jetstream: js });
+    const event = decodeNatsEvent(input);
+    const reference = createEvent(
+      { specversion: '1.0', id: 'ORDERS:42', source: '/nats/orders.created', type: 'dev.fnkit.nats.message', subject: 'orders.created', time: js.time, datacontenttype: 'application/json', data: { n: 1 } },
+      { kind: 'nats', subject: 'orders.created', headers: input.headers, stream: 'ORDERS', consumer: 'fn', streamSequence: 42, deliveryCount: 1 },
+    );
+    expect(Object.keys(event)).toEqual(Object.keys(reference));
+    expect(event).toEqual(reference);
+    expect(JSON.stringify(event)).toBe(JSON.stringify(reference));
+    expect(event['event-id']).toBe('ORDERS:42');
+    // another subject gets its own source
+    expect(decodeNatsEvent({ ...input, subject: 'orders.deleted' }).source).toBe('/nats/orders.deleted');
+    expect(decodeNatsEvent(input).source).toBe('/nats/orders.created');
   });
 });
 

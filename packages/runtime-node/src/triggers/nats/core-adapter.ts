@@ -2,7 +2,7 @@ import type { FnEvent, Outcome } from '@fnkit/sdk';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { CodecError } from '../../cloudevents/codec-error.js';
-import { decodeNatsMessage } from '../../cloudevents/nats-codec.js';
+import { decodeNatsEvent } from '../../cloudevents/nats-codec.js';
 import { describeFailure, isSuccess, type TriggerEnvironment } from '../../contracts.js';
 import { NatsAdapterBase } from './base-adapter.js';
 import type { SharedNatsConnection } from './connection.js';
@@ -89,7 +89,7 @@ export class NatsCoreAdapter extends NatsAdapterBase {
     try {
       const tooLarge = oversize(m.data, this.config.maxMessageBytes);
       if (tooLarge !== undefined) throw new Rejected(413, tooLarge);
-      event = decodeNatsMessage(input).event;
+      event = decodeNatsEvent(input);
     } catch (err) {
       if (!(err instanceof CodecError) && !(err instanceof Rejected)) throw err;
       log.warn({ trigger: this.name, subject: m.subject, reason: err.message }, 'NATS: message not handed to the function');

@@ -17,11 +17,12 @@ import {
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { CodecError } from '../../cloudevents/codec-error.js';
-import { decodeNatsMessage, type NatsMessageInput } from '../../cloudevents/nats-codec.js';
-import { describeFailure, isRetryable, isSuccess, type TriggerEnvironment } from '../../contracts.js';
+import { decodeNatsEvent, type NatsMessageInput } from '../../cloudevents/nats-codec.js';
+import { describeFailure, isRetryable, isSuccess, type InvokeRequest, type TriggerEnvironment } from '../../contracts.js';
 import { NatsAdapterBase } from './base-adapter.js';
 import type { SharedNatsConnection } from './connection.js';
 import { DeadLetterPublisher } from './dead-letter.js';
+import { DeliveryInfoReader } from './delivery-info.js';
 import { InFlight } from './in-flight.js';
 import { headersOf, oversize } from './message.js';
 import { statusOf } from './reply.js';
@@ -34,6 +35,8 @@ const MAX_PULLS = 2;
 /** Backoff after a failed fetch (disconnected, server restarting): 250 ms doubling to 5 s. */
 const FETCH_RETRY_BASE_MS = 250;
 const FETCH_RETRY_MAX_MS = 5000;
+/** Every message's invocation request: a trigger waits for a free slot (never rejected as overloaded). */
+const WAIT: InvokeRequest = { admission: 'wait' };
 
 /**
  * A JetStream durable pull consumer, at-least-once:
@@ -54,7 +57,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private readonly js: NatsJetStreamConfig;
   private readonly durable: string;
   private readonly slots: InFlight;
-  /** Messages being handled → when they started or last got an in-progress ack. */
+  /** Messages whose handler was still running when the call that started it returned → when they started or last got an in-progress ack. */
   private readonly working = new Map<JsMsg, number>();
   private workingTimer: NodeJS.Timeout | undefined;
   private consumer: Consumer | undefined;
@@ -79,6 +82,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
   private succeeded = 0;
   private lag = -1;
   private flushScheduled = false;
+  private readonly deliveryInfo = new DeliveryInfoReader();
 
   constructor(
     private readonly subject: string,
@@ -263,15 +267,7 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
           this.slots.release();
           continue;
         }
-        this.handle(m).then(
-          () => this.slots.release(),
-          (err: unknown) => {
-            // A bug, not a handler failure (those are outcomes): leave no message unsettled.
-            m.nak(this.js.retryMaxDelayMs);
-            this.slots.release();
-            this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed; redelivering later');
-          },
-        );
+        this.begin(m);
       }
       if (used === 0) {
         this.lag = 0;
@@ -335,60 +331,99 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
 
   // ------------------------------------------------------------------------------------ one message
 
-  private async handle(m: JsMsg): Promise<void> {
-    const { metrics, log } = this.env;
-    const info = m.info;
+  /**
+   * Starts one message; its slot is released once the message is settled (acked, nak'ed or given up).
+   * The usual message (decoded, succeeded on its first try) is settled without an async frame of its
+   * own: when the handler returns a plain value the outcome comes back within this call and the ack is
+   * queued at once; otherwise one `then` on the invocation. Never throws.
+   */
+  private begin(m: JsMsg): void {
+    let pending: Promise<void> | undefined;
+    try {
+      pending = this.handle(m);
+    } catch (err) {
+      this.handlingFailed(m, err);
+      return;
+    }
+    if (pending === undefined) this.slots.release();
+    else pending.then(this.release, (err: unknown) => this.handlingFailed(m, err));
+  }
+
+  private readonly release = (): void => this.slots.release();
+
+  /** A bug, not a handler failure (those are outcomes): leave no message unsettled. */
+  private handlingFailed(m: JsMsg, err: unknown): void {
+    this.working.delete(m);
+    m.nak(this.js.retryMaxDelayMs);
+    this.slots.release();
+    this.env.log.error({ err, trigger: this.name }, 'NATS: message handling failed; redelivering later');
+  }
+
+  /** Handles one message: undefined when it is settled already, else a promise that resolves once it is. */
+  private handle(m: JsMsg): Promise<void> | undefined {
+    const { log } = this.env;
+    const info = this.deliveryInfo.read(m);
     this.received++;
-    this.lag = info.pending;
+    this.lag = this.deliveryInfo.pending;
     this.scheduleFlush();
-    const headers = headersOf(m.headers);
-    const input: NatsMessageInput = {
-      subject: m.subject,
-      headers,
-      data: m.data,
-      jetstream: {
-        stream: info.stream,
-        consumer: info.consumer,
-        streamSequence: info.streamSequence,
-        deliveryCount: info.deliveryCount,
-        time: new Date(Math.floor(info.timestampNanos / 1e6)).toISOString(),
-      },
-    };
+    const input: NatsMessageInput = { subject: m.subject, headers: headersOf(m.headers), data: m.data, jetstream: info };
     if (info.deliveryCount > this.js.maxDeliver) {
       // Handled max-deliver times already; an earlier dead-letter publish failed.
-      await this.giveUp(m, input, `delivered ${info.deliveryCount} times (--nats-max-deliver ${this.js.maxDeliver}); the last failure was not recorded`, 500);
-      return;
+      return this.giveUp(m, input, `delivered ${info.deliveryCount} times (--nats-max-deliver ${this.js.maxDeliver}); the last failure was not recorded`, 500);
     }
     const tooLarge = oversize(m.data, this.config.maxMessageBytes);
     if (tooLarge !== undefined) {
       log.warn({ trigger: this.name, seq: info.streamSequence, reason: tooLarge }, 'NATS: message too large');
-      await this.giveUp(m, input, tooLarge, 413);
-      return;
+      return this.giveUp(m, input, tooLarge, 413);
     }
     let event: FnEvent;
     try {
-      event = decodeNatsMessage(input).event;
+      event = decodeNatsEvent(input);
     } catch (err) {
       if (!(err instanceof CodecError)) throw err;
       log.warn({ trigger: this.name, seq: info.streamSequence, reason: err.message }, 'NATS: message is not a valid CloudEvent');
-      await this.giveUp(m, input, err.message, err.status);
-      return;
+      return this.giveUp(m, input, err.message, err.status);
     }
-    this.working.set(m, Date.now());
-    let outcome: Outcome;
+    const started = Date.now();
+    const invoker = this.env.invoker;
+    let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = await this.env.invoker.invoke(event, { admission: 'wait' });
+      outcome = invoker.invokeNow !== undefined ? invoker.invokeNow(event, WAIT) : invoker.invoke(event, WAIT);
     } catch (err) {
-      outcome = { type: 'error', status: 500, body: { error: 'the invoker failed', status: 500, eventId: event.id }, error: err, durationMs: 0 };
-    } finally {
-      this.working.delete(m);
+      outcome = invokerFailed(event, err);
     }
+    if (outcome instanceof Promise) {
+      // Still running: from now on the working timer sends it in-progress acks when it runs long. (One that
+      // settled within the call never needs them: the timer cannot fire in between, so it is not recorded.)
+      this.working.set(m, started);
+      return outcome.then(
+        (o) => {
+          this.working.delete(m);
+          return this.settle(m, input, event, o);
+        },
+        (err: unknown) => {
+          this.working.delete(m);
+          return this.settle(m, input, event, invokerFailed(event, err));
+        },
+      );
+    }
+    return this.settle(m, input, event, outcome);
+  }
+
+  /** After the invocation: a success is queued for the next ack flush; anything else goes on in afterFailure. */
+  private settle(m: JsMsg, input: NatsMessageInput, event: FnEvent, outcome: Outcome): Promise<void> | undefined {
     if (isSuccess(outcome)) {
       this.acks.push(m);
       this.succeeded++;
       this.scheduleFlush();
-      return;
+      return undefined;
     }
+    return this.afterFailure(m, input, event, outcome);
+  }
+
+  private async afterFailure(m: JsMsg, input: NatsMessageInput, event: FnEvent, outcome: Outcome): Promise<void> {
+    const { metrics, log } = this.env;
+    const info = input.jetstream!;
     if (outcome.type === 'rejected' && outcome.reason === 'shutting-down') {
       // It never ran (this process is stopping): back at once, for another replica or the next start; never a dead letter.
       m.nak();
@@ -442,6 +477,11 @@ export class NatsJetStreamAdapter extends NatsAdapterBase {
     m.term();
     this.env.metrics.count(this.name, 'dead_lettered');
   }
+}
+
+/** The outcome recorded when the invoker itself threw (never expected: runners report failures as outcomes). */
+function invokerFailed(event: FnEvent, err: unknown): Outcome {
+  return { type: 'error', status: 500, body: { error: 'the invoker failed', status: 500, eventId: event.id }, error: err, durationMs: 0 };
 }
 
 function isApiError(err: unknown, code: number): boolean {
