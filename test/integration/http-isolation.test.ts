@@ -38,6 +38,8 @@ describe('isolation=worker', () => {
 
 describe('isolation=none', () => {
   it('cannot answer /healthz while a handler blocks the event loop, and says so on stderr', async () => {
+    // startFnRun polls /readyz, as Kubernetes' readiness probe does: the watchdog's thread starts right
+    // after that first request, so it watches the first invocation (docs/runtime.md, isolation).
     const fn = await startFnRun(fns.path('blocking.mjs'), [], { FUNC_TIMEOUT: '1' });
     try {
       const blocked = fetch(`${fn.base}/block`);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, createEvent, response, type Handler } from '@fnkit/sdk';
 import type { RuntimeConfig } from '../src/config/runtime-config.js';
@@ -71,6 +72,33 @@ describe('HTTP server (in-process)', () => {
     }
     const m = await fetch(base + '/metrics');
     expect(await m.text()).toContain('nodejs_eventloop_lag_seconds');
+  });
+
+  it('routes reserved paths as fastify routes would: GET and HEAD only, exact path, query string, escapes, absolute form', async () => {
+    const send = (method: string, path: string) =>
+      new Promise<{ status: number; length: string | undefined; body: string }>((resolve, reject) => {
+        const u = new URL(base);
+        const req = request({ host: u.hostname, port: u.port, method, path, agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode!, length: res.headers['content-length'], body }));
+        });
+        req.once('error', reject).end();
+      });
+    const live = { status: 200, length: '15', body: '{"status":"ok"}' };
+    const invoked = { status: 200, length: '17', body: '{"hello":"world"}' };
+    expect(await send('GET', '/healthz')).toEqual(live);
+    // HEAD: the GET answer's headers (Content-Length of the body it would have had), no body.
+    expect(await send('HEAD', '/healthz')).toEqual({ ...live, body: '' });
+    expect(await send('HEAD', '/readyz')).toEqual({ status: 200, length: '18', body: '' });
+    expect(await send('GET', '/healthz?probe=1')).toEqual(live);
+    expect(await send('GET', '/heal%74hz')).toEqual(live);
+    expect(await send('GET', 'http://example.test/health/liveness')).toEqual(live);
+    expect((await send('HEAD', '/metrics')).body).toBe('');
+    // Not reserved: other methods, other spellings, an escaped slash.
+    for (const [method, path] of [['POST', '/healthz'], ['PUT', '/readyz'], ['GET', '/healthz/'], ['GET', '/HEALTHZ'], ['GET', '//healthz'], ['GET', '/health%2Fliveness']]) {
+      expect(await send(method!, path!), `${method} ${path}`).toEqual(invoked);
+    }
+    expect(await send('HEAD', '/')).toEqual({ ...invoked, body: '' });
   });
 
   it('passes JSON, text, form, binary and empty bodies to the handler', async () => {

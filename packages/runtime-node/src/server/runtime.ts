@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { parse as parsePath } from 'node:path';
 import { ShutdownError, type FunctionModule, type Handler, type InvocationSettings } from '@fnkit/sdk';
 import type { RuntimeConfig } from '../config/runtime-config.js';
@@ -76,6 +77,7 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   let runner: HandlerRunner;
   let pool: WorkerPool | undefined;
   let watchdog: StallWatchdog | undefined;
+  let watchdogDeferred: { cancel(): void } | undefined;
   if (config.isolation === 'worker') {
     pool = new WorkerPool(
       { file: fn.file, exportName: config.exportName ?? fn.exportName, functionName: config.functionName, handlerName, runtime: config.runtime, memoryLimit: config.memoryLimit, timeoutMs: config.timeoutMs, kubelessFunctionName: config.kubelessFunctionName, logLevel: config.logLevel },
@@ -137,6 +139,7 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   async function stopEverything(code: number): Promise<number> {
     // Isolation workers run their module's shutdown too (bounded), then are terminated.
     await runner.close(code === 0 ? 2000 : 0).catch(() => undefined);
+    watchdogDeferred?.cancel();
     await watchdog?.stop().catch(() => undefined);
     detach();
     log.flush?.();
@@ -210,8 +213,18 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
     return { closed: stopEverything(1), address: '', shutdown: async () => 1 };
   }
 
-  // Started once listening, so its thread does not delay the first request.
-  if (config.isolation !== 'worker') watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
+  if (config.isolation !== 'worker') {
+    const startWatchdog = () => {
+      watchdogDeferred = undefined;
+      if (watchdog === undefined && !draining) watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
+    };
+    // Booting the thread costs ~10-20 ms of CPU (Node's bootstrap in a new isolate). An init() or a trigger
+    // may run function code at once: then it starts now, once listening. Otherwise it starts right after
+    // the first request has been handled (in a probed deployment, the first probe, before any invocation;
+    // a cold start's first invocation is answered without it), or WATCHDOG_DELAY_MS after listening.
+    if (fn.module.init !== undefined || adapters.length > 0) startWatchdog();
+    else watchdogDeferred = deferUntilFirstRequest(app.server, WATCHDOG_DELAY_MS, startWatchdog);
+  }
 
   try {
     await fn.module.init?.();
@@ -246,6 +259,34 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   }
   log.info({ address, isolation: config.isolation, concurrency: config.concurrency, timeoutMs: config.timeoutMs }, `fn-run serving ${config.functionName} on ${address}`);
   return { closed, address, shutdown: () => shutdown() };
+}
+
+/** See startRuntime: how long the stall watchdog waits for a first request before it starts anyway. */
+const WATCHDOG_DELAY_MS = 100;
+
+/**
+ * Calls `start` once: right after the first request `server` receives has been handled (its listener
+ * ran; a setImmediate, so after a synchronous answer went out), or after `delayMs`, whichever is first.
+ */
+export function deferUntilFirstRequest(server: Server, delayMs: number, start: () => void): { cancel(): void } {
+  let immediate: NodeJS.Immediate | undefined;
+  const cancel = () => {
+    clearTimeout(timer);
+    clearImmediate(immediate);
+    server.off('request', onRequest);
+  };
+  const fire = () => {
+    cancel();
+    start();
+  };
+  const onRequest = () => {
+    server.off('request', onRequest);
+    immediate = setImmediate(fire);
+  };
+  const timer = setTimeout(fire, delayMs);
+  timer.unref();
+  server.on('request', onRequest);
+  return { cancel };
 }
 
 function hasAnyTrigger(t: TriggerConfigs): boolean {
