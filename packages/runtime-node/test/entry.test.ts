@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,11 +11,12 @@ import { VERSION } from '../src/version.js';
 // dist/ is built by `npm run build` before the tests run.
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 
-/** Preloaded into the child: on exit, prints the parts of Node's ES module loader that only loading an ES module starts. */
+/** Preloaded into the child: on exit, prints whether the ES module loader ran (module_job: only loading an ES module needs it) and the built-in modules loaded. */
 const probe = join(mkdtempSync(join(tmpdir(), 'fnkit-entry-test-')), 'probe.cjs');
 writeFileSync(
   probe,
-  "process.on('exit', () => process.stderr.write('ESM:' + process.moduleLoadList.filter((m) => m.endsWith('internal/modules/esm/module_job')).join(',') + '\\n'));\n",
+  "process.on('exit', () => process.stderr.write('ESM:' + process.moduleLoadList.filter((m) => m.endsWith('internal/modules/esm/module_job')).join(',') + '\\n' +\n" +
+    "  'BUILTINS:' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(',') + '\\n'));\n",
 );
 
 function run(entry: string, args: string[]) {
@@ -36,4 +39,40 @@ describe('fn-run entry points', () => {
     expect(run('dist/cli.js', ['--version']).esmLoader).toBe(true);
   });
 
+
+  it('serving a first request loads neither node:assert nor node:fs/promises (start-up CPU: ~1.5 and ~1 ms)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fnkit-entry-test-'));
+    const handler = join(dir, 'handler.mjs');
+    writeFileSync(handler, 'export default function handler() { return { ok: true }; }\n');
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const child = spawn(process.execPath, ['-r', probe, join(pkg, 'dist/cli.cjs'), handler, '--host', '127.0.0.1', '--port', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const get = () =>
+      new Promise<number>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.once('error', () => resolve(0));
+        req.end();
+      });
+    const until = Date.now() + 15_000;
+    let status = 0;
+    while ((status = await get()) !== 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    await exited;
+    expect(status).toBe(200);
+    const builtins = /BUILTINS:(.*)/.exec(stderr)?.[1]?.split(',') ?? [];
+    expect(builtins).toContain('http');
+    expect(builtins.filter((m) => m === 'assert' || m === 'fs/promises')).toEqual([]);
+  });
 });
