@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
-const cli = join(root, 'packages/runtime-node/dist/cli.js');
+const cli = join(root, 'packages/runtime-node/dist/cli.cjs');
 const resultsDir = join(bench, 'results');
 const logDir = join(bench, '.work', 'logs');
 // The same NATS client fn-run uses (a dependency of @fnkit/runtime-node).

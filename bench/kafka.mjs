@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 
 const bench = dirname(fileURLToPath(import.meta.url));
 const root = dirname(bench);
-const cli = join(root, 'packages/runtime-node/dist/cli.js');
+const cli = join(root, 'packages/runtime-node/dist/cli.cjs');
 const resultsDir = join(bench, 'results');
 // A/B mode: AB_CLIS=<cli.js>,<cli.js> runs several fn-run builds side by side instead of the standard subjects
 // (AB_ROUNDS rounds of each, AB_NODE_ARGS e.g. "--cpu-prof --cpu-prof-dir=DIR" for their Node); the table then goes

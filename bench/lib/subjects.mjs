@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Subjects by id, for the A/B tools (bench/cpu.mjs, bench/cold.mjs). Besides the ids above, `fn-run=<path to cli.js>`
+ * Subjects by id, for the A/B tools (bench/cpu.mjs, bench/cold.mjs). Besides the ids above, `fn-run=<path to cli.cjs or cli.js>`
  * is fn-run as built elsewhere (e.g. a build of the previous commit), with default settings.
  */
 export function pickSubjects(root, ids) {
@@ -48,7 +48,8 @@ export function subjects(root) {
       cwd: root,
       // Default settings, logging on (one JSON line per invocation); its stdout goes to a log file.
       // --host only narrows the bind address (default 0.0.0.0) to the loopback the bench talks to.
-      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1'],
+      // dist/cli.cjs: the entry bin/fn-run.cjs (`fn-run`, the runtime image) runs.
+      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.cjs'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1'],
     },
     {
       id: 'fn-run-quiet',
@@ -56,7 +57,7 @@ export function subjects(root) {
       version: version(join(root, 'packages/runtime-node/package.json')),
       cwd: root,
       // Diagnostic row, not a target: the same server without the per-invocation log line.
-      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.js'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
+      command: (port) => [node, join(root, 'packages/runtime-node/dist/cli.cjs'), 'bench/fixtures/hello.js', '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'],
     },
     {
       id: 'faas-js-runtime',

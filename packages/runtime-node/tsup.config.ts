@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 import { lazyRequires } from './build/lazy-requires.js';
+import { BUNDLE_WRAPPER } from './src/boot/bundle-wrapper.js';
 
 // fastify, pino and the SDK are bundled into fn-run's own code (cold start: Node then reads one file
 // instead of resolving and loading ~150 modules of node_modules). Everything else (prom-client,
@@ -44,6 +45,11 @@ export default defineConfig([
     external: unused,
     // fastify's requires of https, http2, dns, semver and proxy-addr run on first use only.
     esbuildPlugins: [lazyRequires],
+    // The CommonJS wrapper Node would add, written into the file (runBundle compiles the file's text as
+    // it is: wrapping it at start-up made V8 copy the whole 1.1 MB string first). Not a module of its own
+    // any more: only runBundle runs it.
+    banner: { js: BUNDLE_WRAPPER },
+    footer: { js: '})' },
     // ASCII only, so code-cache.ts can read it as latin1 straight into a one-byte string (a two-byte
     // string of the whole bundle costs time to decode and twice the memory): esbuild escapes other
     // characters in code; those it leaves in comments are replaced here.
@@ -58,10 +64,22 @@ export default defineConfig([
     },
   },
   {
-    // ES modules: the entry (cli.js), the isolation worker and the build step that makes the code cache.
-    // Each one file (no shared chunks): cli.js is the first thing Node loads, and every extra ES
-    // module costs a resolve, a read and a link.
-    entry: { cli: 'src/cli.ts', 'isolation-worker': 'src/isolation/worker.ts', 'train-code-cache': 'src/boot/train-code-cache.ts' },
+    // The entry, dist/cli.cjs (bin/fn-run.cjs, `npx fn-run` and the runtime image start here): CommonJS, so
+    // Node boots it without its ES module loader and without ES module facades of node:fs, node:vm,
+    // node:zlib and the rest (~4 ms of start-up CPU); the loader starts later, at the import() of the
+    // function module. import.meta.url is shimmed from __filename.
+    entry: { cli: 'src/cli.ts' },
+    format: ['cjs'],
+    target: 'node20',
+    sourcemap: true,
+    splitting: false,
+    shims: true,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // ES modules: dist/cli.js (`node dist/cli.js` as before: it requires dist/cli.cjs), the isolation
+    // worker and the build step that makes the code cache. Each one file (no shared chunks).
+    entry: { cli: 'src/cli-esm.ts', 'isolation-worker': 'src/isolation/worker.ts', 'train-code-cache': 'src/boot/train-code-cache.ts' },
     format: ['esm'],
     target: 'node20',
     sourcemap: true,

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 /** Spawns the built CLI (`npm run build` first) on a free port and waits for /readyz. */
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
-export const cli = join(root, 'packages/runtime-node/dist/cli.js');
+// The entry bin/fn-run.cjs runs (CommonJS: it imports the function module with the import() it hands to
+// the cached bundle); dist/cli.js only requires it.
+export const cli = join(root, 'packages/runtime-node/dist/cli.cjs');
 
 /** A running `fn-run <args>` process with its output captured. */
 export interface CliProcess {

@@ -1,10 +1,12 @@
 /**
- * fn-run's entry (dist/cli.js; bin/fn-run.js, `npx fn-run` and the runtime image all start here).
+ * fn-run's entry, built as CommonJS: dist/cli.cjs (bin/fn-run.cjs, `npx fn-run` and the runtime image all
+ * start here; dist/cli.js, cli-esm.ts, requires it). CommonJS, so that Node boots it without its ES
+ * module loader and the ES module facades of the built-in modules it uses.
  * The command line itself (run-cli.ts) is built as one CommonJS bundle, dist/fn-run.cjs, and run from
  * the V8 code cache the build made for it (boot/code-cache.ts): most of fn-run's start-up was Node
- * parsing and compiling fastify, pino and fn-run. This file stays a real ES module because code restored
- * from a cache cannot call import() on Node 20; the bundle imports the function module (and tsx,
- * esbuild) through the import() handed over here, which resolves from dist/ as the bundle's require does.
+ * parsing and compiling fastify, pino and fn-run. Code restored from a cache cannot call import() on
+ * Node 20: the bundle imports the function module (and tsx, esbuild) through the import() handed over
+ * here (a file Node compiles itself, CommonJS or not), which resolves from dist/ as the bundle's require does.
  */
 import { fileURLToPath } from 'node:url';
 import { runBundle } from './boot/code-cache.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
+import { BUNDLE_WRAPPER } from '../src/boot/bundle-wrapper.js';
 import { cacheFileOf, runBundle, stampBundle, writeCodeCache } from '../src/boot/code-cache.js';
 
 // A CommonJS bundle with enough code for V8 to cache, using what the wrapper provides.
@@ -54,6 +55,16 @@ describe('runBundle (the CLI bundle and its V8 code cache)', () => {
     // The same header with the checksum of the other kind: damaged.
     writeFileSync(cacheFileOf(file), Buffer.concat([Buffer.from('FNKITCC3'), sha.subarray(8)]));
     expect(runBundle(file).cache).toBe('corrupt');
+  });
+
+  it('compiles a bundle that carries the CommonJS wrapper itself (as the build writes dist/fn-run.cjs) as it is, with its cache', () => {
+    const source = `${BUNDLE_WRAPPER}\n${SOURCE}\nmodule.exports.line = Number(/:(\\d+):\\d+\\)?$/.exec(new Error().stack.split('\\n')[1])[1]);\n})\n`;
+    const line = source.split('\n').findIndex((l) => l.startsWith('module.exports.line')) + 1;
+    const plain = runBundle(bundle(source));
+    expect(plain.exports).toEqual({ ...expected, line });
+    const cached = runBundle(cachedBundle(source));
+    expect(cached.cache).toBe('accepted');
+    expect(cached.exports).toEqual({ ...expected, line });
   });
 
   it('ignores the cache when asked to', () => {
@@ -121,6 +132,7 @@ describe('runBundle (the CLI bundle and its V8 code cache)', () => {
     // dist/ is built by `npm run build` with this node before the tests run.
     const cli = fileURLToPath(new URL('../dist/fn-run.cjs', import.meta.url));
     expect(readFileSync(cli, 'utf8')).toMatch(/^[\0-\x7f]*$/);
+    expect(readFileSync(cli, 'latin1').startsWith(`${BUNDLE_WRAPPER}\n`)).toBe(true);
     const run = runBundle(cli);
     expect(run.cache).toBe('accepted');
     expect(typeof run.exports.runCli).toBe('function');

@@ -9,7 +9,7 @@ import { freePort, root, sleep } from '../helpers.js';
 /** Runs the built fn-build (`npm run build` first) and the real fn-run against its output. */
 
 export const fnBuild = join(root, 'packages/init-builder/bin/fn-build.js');
-export const fnRun = join(root, 'packages/runtime-node/bin/fn-run.js');
+export const fnRun = join(root, 'packages/runtime-node/bin/fn-run.cjs');
 
 export interface Run {
   code: number;

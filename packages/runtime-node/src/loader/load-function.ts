@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FunctionModule, Handler } from '@fnkit/sdk';
@@ -29,7 +29,9 @@ export async function loadFunction(file: string, exportName: string | undefined)
   const ext = extname(abs);
   let isFile = false;
   try {
-    isFile = (await stat(abs)).isFile();
+    // Sync: node:fs/promises is not loaded at start-up otherwise (~1 ms of CPU to load), and one stat is
+    // cheaper than a round trip through the thread pool.
+    isFile = statSync(abs).isFile();
   } catch {
     throw new LoadError(`file not found: ${abs}`);
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +12,8 @@ import { importModule } from './import-module.js';
 export async function findSyntaxErrorLine(file: string): Promise<number | undefined> {
   try {
     const esbuild = await importModule<typeof import('esbuild')>(esbuildUrl());
-    const source = await readFile(file, 'utf8');
+    // Sync (an error path): node:fs/promises stays unloaded at start-up.
+    const source = readFileSync(file, 'utf8');
     const ext = extname(file);
     const loader = ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'ts' : 'js';
     await esbuild.transform(source, { loader, sourcefile: file, logLevel: 'silent' });

@@ -56,7 +56,7 @@ describe('the lazy-requires build plugin (fastify and pino in the CLI bundle)', 
             log.info('answered');
             await app.close();
             process.stdout.write(JSON.stringify({ status: res.statusCode, body: JSON.parse(text), lines,
-              builtins: ['https', 'http2', 'tls'].filter(loaded), evaluated: globalThis.evaluated }));
+              builtins: ['https', 'http2', 'tls', 'assert'].filter(loaded), evaluated: globalThis.evaluated }));
           });
         });
       });`);
@@ -80,5 +80,25 @@ describe('the lazy-requires build plugin (fastify and pino in the CLI bundle)', 
       });`);
     expect(result).toMatchObject({ versionCheck: 'FST_ERR_PLUGIN_VERSION_MISMATCH', server: 'Http2Server', sonicBoom: 'SonicBoom' });
     expect(result.evaluated).toEqual(expect.arrayContaining(['semver/index.js', '@fastify/proxy-addr/index.js', 'sonic-boom/index.js']));
+  });
+
+  it("answers find-my-way's and fastify's passing asserts without node:assert, and throws the real AssertionError for a failing one", async () => {
+    const result = await runBundled(`
+      const router = require('find-my-way')();
+      router.on('GET', '/a/:id', () => {});
+      const before = loaded('assert');
+      let error;
+      try {
+        router.on('GET', '', () => {});
+      } catch (err) {
+        error = { name: err.name, code: err.code, message: err.message, isAssertionError: err instanceof require('node:assert').AssertionError };
+      }
+      process.stdout.write(JSON.stringify({ found: router.find('GET', '/a/7')?.params, before, error, after: loaded('assert') }));`);
+    expect(result).toEqual({
+      found: { id: '7' },
+      before: false,
+      error: { name: 'AssertionError', code: 'ERR_ASSERTION', message: 'The path could not be empty', isAssertionError: true },
+      after: true,
+    });
   });
 });
