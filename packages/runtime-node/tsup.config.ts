@@ -3,11 +3,11 @@ import { defineConfig } from 'tsup';
 import { lazyRequires } from './build/lazy-requires.js';
 import { BUNDLE_WRAPPER } from './src/boot/bundle-wrapper.js';
 
-// fastify, pino and the SDK are bundled into fn-run's own code (cold start: Node then reads one file
+// fastify (with find-my-way, which http-server.ts also uses for the reserved paths), pino and the SDK are bundled into fn-run's own code (cold start: Node then reads one file
 // instead of resolving and loading ~150 modules of node_modules). Everything else (prom-client,
 // pino-pretty, tsx, kafkajs, the NATS client, croner, yaml) stays external and is loaded from
 // node_modules only when used.
-const bundled = ['fastify', 'pino', '@fnkit/sdk'];
+const bundled = ['fastify', 'find-my-way', 'pino', '@fnkit/sdk'];
 // What fastify requires only on paths fn-run never takes (schema compilers: fn-run passes its own
 // no-schema compilers; light-my-request: inject()). Left out of the bundle; they resolve from
 // node_modules (fastify's dependencies) should anything ever ask for them.
