@@ -96,3 +96,22 @@ describe('HTTP client disconnect', () => {
     expect(fn.stderr()).toBe('');
   });
 });
+
+describe('HTTP client disconnect, --isolation worker', () => {
+  it("aborts context.signal in the worker with a ClientClosedError and counts the invocation as cancelled", async () => {
+    const worker = await startFnRun(fns.path('cancel.mjs'), ['--isolation', 'worker', '--concurrency', '1'], { FUNC_TIMEOUT: '20' });
+    try {
+      const client = new AbortController();
+      const request = fetch(`${worker.base}/wait`, { signal: client.signal }).catch((e: unknown) => e);
+      await waitForOutput(worker, 'waiting for the signal');
+      client.abort();
+      expect(await request).toBeInstanceOf(Error);
+      await waitForOutput(worker, '"msg":"invocation cancelled"');
+      expect(worker.stdout()).toContain('"reasonName":"ClientClosedError"');
+      await waitForMetric(worker.base, /^fnkit_invocations_total\{trigger="http",outcome="cancelled"\} 1$/m);
+      expect((await fetch(`${worker.base}/`)).status).toBe(200);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
