@@ -22,9 +22,25 @@ export interface InvokeRequest {
    * an isolation worker, the handler's `context.signal` aborts with this signal's reason; the runtime
    * only signals, so the outcome is still what the handler returns or throws (or a timeout). In
    * dispatcher mode the HTTP request is aborted and the outcome is a 499 error. An invocation still
-   * waiting for a concurrency slot runs when its turn comes, with its context.signal already aborted.
+   * waiting for a concurrency slot when it aborts leaves the queue at once and settles as cancelled
+   * (499, outcome `cancelled`) without running. A handler that throws the signal's reason (or an error
+   * caused by it) settles as cancelled too, not as a failure.
    */
   signal?: AbortSignal;
+  /**
+   * Cancellation that is only watched on demand (the HTTP server: the client's connection, where an
+   * eager close listener per request costs more than the rest of the request's bookkeeping). Once
+   * `reason` is defined, the invocation's outcome is cancelled (499) whatever the handler returned.
+   */
+  cancellation?: Cancellation;
+}
+
+/** A cancellation source that costs nothing until it is watched. */
+export interface Cancellation {
+  /** Made on first read (the handler read `context.signal`, or the invocation waits for a slot); aborts on cancellation. */
+  readonly signal: AbortSignal;
+  /** The reason when cancelled by now (checked without listening), else undefined. */
+  readonly reason: unknown;
 }
 
 export interface Invoker {

@@ -144,12 +144,13 @@ describe('FunctionInvoker', () => {
     expect((await Promise.all(all)).every((o) => o.type === 'result')).toBe(true);
   });
 
-  it("links a request's signal into the handler's context.signal, also for an invocation that waited for a slot", async () => {
+  it("links a request's signal into the handler's context.signal; a waiter whose signal aborts leaves the queue without running", async () => {
     const gate = deferred();
     const reasons: unknown[] = [];
-    const { invoker } = setup(
+    let calls = 0;
+    const { invoker, lines, metrics } = setup(
       async (_e, ctx) => {
-        if (ctx.signal.aborted) return `aborted before it started: ${(ctx.signal.reason as Error).message}`;
+        calls++;
         await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
         reasons.push(ctx.signal.reason);
         await gate.promise;
@@ -161,16 +162,122 @@ describe('FunctionInvoker', () => {
     const waiting = new AbortController();
     const first = invoker.invoke(httpEvent(), { admission: 'wait', signal: running.signal });
     const second = invoker.invoke(httpEvent(), { admission: 'wait', signal: waiting.signal });
+    expect(invoker.pending).toBe(2);
     const reason = new ReplacedError('replaced in a test');
     running.abort(reason);
-    waiting.abort(new ReplacedError('replaced while it waited'));
-    await new Promise((r) => setImmediate(r));
+    const waitingReason = new ReplacedError('replaced while it waited');
+    waiting.abort(waitingReason);
+    // The waiter settles at once, while the first still runs, and never reaches the handler.
+    const b = await second;
+    expect(b).toMatchObject({ type: 'error', status: 499, error: waitingReason });
+    expect(invoker.pending).toBe(1);
     expect(reasons).toEqual([reason]);
     gate.resolve();
-    const [a, b] = await Promise.all([first, second]);
-    // The runtime only signals: each outcome is what its handler answered.
+    const a = await first;
+    // The runtime only signals: a handler that returns after the abort is answered as it returned.
     expect(a.type === 'result' && a.response.body).toBe('gave up');
-    expect(b.type === 'result' && b.response.body).toBe('aborted before it started: replaced while it waited');
+    expect(calls).toBe(1);
+    expect(metrics.byTrigger.get('http')?.outcomes).toMatchObject({ success: 1, cancelled: 1 });
+    const cancelledLine = lines.find((l) => l.obj.outcome === 'cancelled')!;
+    expect(cancelledLine.level).toBe('warn');
+    expect(cancelledLine.obj).toMatchObject({ status: 499, reason: 'replaced while it waited' });
+    await invoker.whenIdle();
+  });
+
+  it('a queued HTTP invocation cancelled while it waits frees its queue place; an already-aborted one is not queued', async () => {
+    const gate = deferred();
+    let calls = 0;
+    const { invoker } = setup(
+      async () => {
+        calls++;
+        await gate.promise;
+        return 'ok';
+      },
+      { concurrency: 1, queueSize: 1 },
+    );
+    const first = invoker.invoke(httpEvent());
+    const leaving = new AbortController();
+    const queued = invoker.invoke(httpEvent(), { admission: 'queue', signal: leaving.signal });
+    expect((await invoker.invoke(httpEvent())).type).toBe('rejected'); // the queue (1) is full
+    leaving.abort(new Error('client gone'));
+    expect(await queued).toMatchObject({ type: 'error', status: 499 });
+    const next = invoker.invoke(httpEvent()); // its place is free again
+    const gone = AbortSignal.abort(new Error('gone before it came'));
+    expect(await invoker.invoke(httpEvent(), { admission: 'wait', signal: gone })).toMatchObject({ type: 'error', status: 499 });
+    gate.resolve();
+    expect((await first).type).toBe('result');
+    expect((await next).type).toBe('result');
+    expect(calls).toBe(2);
+    await invoker.whenIdle();
+    expect(invoker.pending).toBe(0);
+  });
+
+  it('a handler that rethrows its cancellation reason is cancelled (499, warn, outcome "cancelled"), not a failure', async () => {
+    const { invoker, lines, metrics } = setup(async (_e, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      throw ctx.signal.reason;
+    });
+    const cancel = new AbortController();
+    const pending = invoker.invoke(httpEvent(), { admission: 'wait', signal: cancel.signal });
+    const reason = new ReplacedError('replaced by the next tick');
+    setImmediate(() => cancel.abort(reason));
+    const outcome = await pending;
+    expect(outcome).toMatchObject({ type: 'error', status: 499, error: reason });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.level).toBe('warn');
+    expect(lines[0]!.msg).toBe('invocation cancelled');
+    expect(lines[0]!.obj).toMatchObject({ status: 499, outcome: 'cancelled', reason: 'replaced by the next tick' });
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { trigger: 'http', outcome: 'cancelled' })).toBe(1);
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { trigger: 'http', outcome: 'error' })).toBe(0);
+    expect(await metricValue(metrics, 'function_failures_total', { method: 'handler-POST' })).toBe(0);
+    // An unrelated error while the signal is aborted is still the handler's failure.
+    const other = setup(async (_e, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      throw new Error('cleanup failed');
+    });
+    const c2 = new AbortController();
+    const p2 = other.invoker.invoke(httpEvent(), { admission: 'wait', signal: c2.signal });
+    setImmediate(() => c2.abort(new ReplacedError()));
+    expect(await p2).toMatchObject({ type: 'error', status: 500 });
+    expect(other.lines[0]!.level).toBe('error');
+  });
+
+  it('a lazy cancellation is watched only when the handler reads context.signal, and decides the outcome once cancelled', async () => {
+    let reads = 0;
+    let gone: unknown;
+    const controller = new AbortController();
+    const lazy = {
+      get signal() {
+        reads++;
+        return controller.signal;
+      },
+      get reason() {
+        return gone;
+      },
+    };
+    const { invoker, lines } = setup(async () => 'ignored the signal');
+    const ok = await invoker.invoke(httpEvent(), { admission: 'queue', cancellation: lazy });
+    expect(ok.type).toBe('result');
+    expect(reads).toBe(0);
+    gone = new Error('the client closed the connection');
+    const late = await invoker.invoke(httpEvent(), { admission: 'queue', cancellation: lazy });
+    expect(late).toMatchObject({ type: 'error', status: 499, error: gone });
+    expect(reads).toBe(0);
+    expect(lines[1]!.obj).toMatchObject({ outcome: 'cancelled', status: 499, reason: 'the client closed the connection' });
+    gone = undefined;
+    const seen: unknown[] = [];
+    const reader = setup(async (_e, ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      seen.push(ctx.signal.reason);
+      return 'stopped';
+    });
+    const p = reader.invoker.invoke(httpEvent(), { admission: 'queue', cancellation: lazy });
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toBe(1);
+    gone = new Error('closed');
+    controller.abort(gone);
+    expect(await p).toMatchObject({ type: 'error', status: 499 });
+    expect(seen).toEqual([gone]);
   });
 
   it('invokeNow answers a plain-value handler within the call: counted and logged before it returns', () => {

@@ -152,6 +152,22 @@ export class ReplacedError extends Error {
 }
 
 /**
+ * The abort reason of `context.signal` when the HTTP client went away before the answer (its
+ * connection closed or was reset: a caller's own timeout, a dispatcher that cancelled its delivery).
+ * Nothing more can be sent to that client: the invocation is logged and counted as cancelled (499).
+ */
+export class ClientClosedError extends Error {
+  static readonly [KIND]: string = 'ClientClosedError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+  constructor(message = 'the HTTP client closed the connection before the answer') {
+    super(message);
+    this.name = 'ClientClosedError';
+  }
+}
+
+/**
  * True for an error that carries its own HTTP status: an HttpError, or any error with an integer
  * `status` or `statusCode` from 400 to 599 (as http-errors and many libraries set).
  */

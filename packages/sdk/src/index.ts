@@ -25,6 +25,7 @@ export {
   HttpError,
   NotFoundError,
   ReplacedError,
+  ClientClosedError,
   ServiceUnavailableError,
   ShutdownError,
   TimeoutError,

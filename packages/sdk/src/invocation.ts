@@ -31,8 +31,10 @@ export interface InvocationOverrides {
   /**
    * Cancels this one invocation: when it aborts, `context.signal` aborts with its reason (e.g. a
    * ReplacedError). The runtime only signals; the outcome is still what the handler returns or throws.
+   * Also accepted: an object whose `signal` is read only when the handler first reads `context.signal`
+   * (for a source that costs something to watch, such as an HTTP client's connection).
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | { readonly signal: AbortSignal };
 }
 
 const TIMED_OUT = Symbol('timed-out');
@@ -50,11 +52,12 @@ class InvocationContext implements FnContext {
   #controller: AbortController | undefined;
   #log: Logger | undefined;
   #onShutdown: (() => void) | undefined;
-  #cancel: AbortSignal | undefined;
+  #cancel: AbortSignal | { readonly signal: AbortSignal } | undefined;
+  #cancelSignal: AbortSignal | undefined;
   #onCancel: (() => void) | undefined;
   #timedOut = false;
 
-  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | undefined) {
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | { readonly signal: AbortSignal } | undefined) {
     this.#settings = settings;
     this.#cancel = cancel;
     this.#eventId = event.id;
@@ -86,7 +89,10 @@ class InvocationContext implements FnContext {
           shutdown.addEventListener('abort', this.#onShutdown, { once: true });
         }
       }
-      const cancel = this.#cancel;
+      const source = this.#cancel;
+      // A lazy source makes its signal (and whatever listener feeds it) only now.
+      const cancel = source === undefined ? undefined : source instanceof AbortSignal ? source : source.signal;
+      this.#cancelSignal = cancel;
       if (cancel) {
         if (cancel.aborted) this.#controller.abort(cancel.reason);
         else {
@@ -122,7 +128,7 @@ class InvocationContext implements FnContext {
   /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
   release(): void {
     if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
-    if (this.#onCancel) this.#cancel?.removeEventListener('abort', this.#onCancel);
+    if (this.#onCancel) this.#cancelSignal?.removeEventListener('abort', this.#onCancel);
   }
 }
 

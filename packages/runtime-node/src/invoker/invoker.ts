@@ -14,6 +14,9 @@ export interface InvokerOptions {
   log: Logger;
 }
 
+/** A cancelled invocation's status: 499 (nginx's "client closed request"), as the dispatcher's CANCELLED_STATUS. */
+const CANCELLED_STATUS = 499;
+
 interface Waiter {
   admission: 'queue' | 'wait';
   start: () => void;
@@ -27,6 +30,11 @@ interface Waiter {
  * wait in a FIFO of at most `queueSize` and beyond that get a `rejected` outcome (503, Retry-After 1);
  * triggers (admission `wait`) wait however long it takes. Once shutdown starts, new invocations are
  * rejected (`shutting-down`); those already admitted or queued still run.
+ *
+ * Cancellation (the request's `signal`, or its lazy `cancellation`: an HTTP client that went away): a
+ * queued invocation that is cancelled leaves the queue at once and never runs; one that ran settles as
+ * `cancelled` (status 499, logged at warn with the reason, counted `outcome="cancelled"`) when the
+ * handler threw the cancellation's reason, or, for a lazy cancellation, whatever it returned.
  */
 export class FunctionInvoker implements Invoker {
   readonly #concurrency: number;
@@ -72,19 +80,34 @@ export class FunctionInvoker implements Invoker {
    */
   invokeNow(event: FnEvent, request?: InvokeRequest): Outcome | Promise<Outcome> {
     if (this.#shuttingDown) return this.#reject(event, 'shutting-down');
-    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request?.timeoutMs, request?.signal, true);
+    if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request, true);
     const admission = request?.admission ?? 'queue';
     if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return this.#reject(event, 'overloaded');
+    // Waiting is watched: a cancelled waiter leaves the queue at once (a lazy cancellation starts listening now).
+    const cancel = request?.signal ?? request?.cancellation?.signal;
+    if (cancel?.aborted) return this.#cancelledWaiting(event, cancel.reason, performance.now());
+    const queued = performance.now();
     return new Promise<Outcome>((resolve) => {
       if (admission === 'queue') this.#queuedForHttp++;
-      this.#waiters.push({
+      const onCancel = () => {
+        const i = this.#waiters.indexOf(waiter);
+        if (i === -1) return;
+        this.#waiters.splice(i, 1);
+        if (admission === 'queue') this.#queuedForHttp--;
+        resolve(this.#cancelledWaiting(event, cancel!.reason, queued));
+        this.#idleCheck();
+      };
+      const waiter: Waiter = {
         admission,
         start: () => {
           if (admission === 'queue') this.#queuedForHttp--;
+          cancel?.removeEventListener('abort', onCancel);
           // Always through a promise: a queued invocation settling inline would start the next one inside it.
-          resolve(this.#run(event, request?.timeoutMs, request?.signal, false));
+          resolve(this.#run(event, request, false));
         },
-      });
+      };
+      this.#waiters.push(waiter);
+      cancel?.addEventListener('abort', onCancel, { once: true });
     });
   }
 
@@ -101,22 +124,26 @@ export class FunctionInvoker implements Invoker {
 
   // Not an async function: one `then` on the runner's promise instead of an async frame and its await,
   // and none at all (`inline`) when the runner has the outcome at once.
-  #run(event: FnEvent, timeoutMs: number | undefined, signal: AbortSignal | undefined, inline: boolean): Outcome | Promise<Outcome> {
+  #run(event: FnEvent, request: InvokeRequest | undefined, inline: boolean): Outcome | Promise<Outcome> {
     this.#running++;
     this.#metrics.inFlight++;
     let pending: Outcome | Promise<Outcome>;
     try {
       const runner = this.#runner;
+      const timeoutMs = request?.timeoutMs;
+      const signal = request === undefined ? undefined : request.signal ?? request.cancellation;
       pending = runner.runNow !== undefined ? runner.runNow(event, timeoutMs, signal) : runner.run(event, timeoutMs, signal);
     } catch (error) {
       pending = Promise.reject(error);
     }
     if (!(pending instanceof Promise)) {
-      if (inline) return this.#settle(event, pending);
+      // Same tick as the request: a lazy cancellation (the HTTP client's connection) cannot have changed
+      // since the invocation started, so it is not looked at; a thrown cancellation reason still counts.
+      if (inline) return this.#settle(event, pending.type === 'error' ? cancelledOutcome(event, pending, request, false) : pending);
       pending = Promise.resolve(pending);
     }
     return pending.then(
-      (outcome) => this.#settle(event, outcome),
+      (outcome) => this.#settle(event, cancelledOutcome(event, outcome, request, true)),
       (error: unknown) => {
         // Runners never throw by contract; if one does, it is our bug: report a 500, never crash.
         this.#log.error({ eventId: event.id, err: error }, 'the runner failed');
@@ -133,13 +160,24 @@ export class FunctionInvoker implements Invoker {
     return outcome;
   }
 
+  /** A waiter cancelled before its turn: it never ran. */
+  #cancelledWaiting(event: FnEvent, reason: unknown, since: number): Outcome {
+    const outcome = cancelled(event, reason, performance.now() - since);
+    this.#finish(event, outcome);
+    return outcome;
+  }
+
   #next(): void {
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.start();
       return;
     }
-    if (this.#running === 0 && this.#idle.length > 0) {
+    this.#idleCheck();
+  }
+
+  #idleCheck(): void {
+    if (this.pending === 0 && this.#idle.length > 0) {
       const idle = this.#idle;
       this.#idle = [];
       for (const resolve of idle) resolve();
@@ -153,6 +191,11 @@ export class FunctionInvoker implements Invoker {
     const status = outcome.type === 'result' ? outcome.response.status : outcome.status;
     const durationMs = Math.round(outcome.durationMs * 1000) / 1000;
     if (outcome.type === 'error') {
+      if (label === 'cancelled') {
+        // Expected (a newer cron tick took over, the HTTP client went away): the reason, not a failure.
+        this.#log.warn({ eventId: event.id, trigger, status, outcome: label, durationMs, reason: reasonText(outcome.error) }, 'invocation cancelled');
+        return;
+      }
       const line = { eventId: event.id, trigger, status, outcome: label, durationMs, err: outcome.error };
       if (status >= 500) this.#log.error(line, 'invocation failed');
       else this.#log.warn(line, 'invocation failed');
@@ -173,4 +216,46 @@ export class FunctionInvoker implements Invoker {
     this.#finish(event, outcome);
     return outcome;
   }
+}
+
+/**
+ * The outcome as it counts: cancelled (499) when the handler threw its cancellation's reason (or an
+ * error caused by it, as fetch and timers throw), or, for a lazy cancellation (`checkLazy`: the HTTP
+ * client went away), whatever it came to; else the outcome itself.
+ */
+function cancelledOutcome(event: FnEvent, outcome: Outcome, request: InvokeRequest | undefined, checkLazy: boolean): Outcome {
+  if (request === undefined) return outcome;
+  const lazy = request.cancellation;
+  if (checkLazy && lazy !== undefined) {
+    const reason: unknown = lazy.reason;
+    if (reason !== undefined) return cancelled(event, reason, outcome.durationMs);
+  }
+  if (outcome.type !== 'error') return outcome;
+  // Not the lazy source's signal: reading it would start watching (its thrown reason is seen through `reason` above).
+  const signal = request.signal;
+  if (signal === undefined || !signal.aborted || !isReason(outcome.error, signal.reason)) return outcome;
+  return cancelled(event, signal.reason, outcome.durationMs);
+}
+
+/** The error is the abort reason: itself, its cause (AbortError from fetch or timers), or a copy (from an isolation worker). */
+function isReason(error: unknown, reason: unknown): boolean {
+  if (error === reason) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as { cause?: unknown }).cause === reason) return true;
+  const name = (error as { name?: unknown }).name;
+  return reason instanceof Error && name === reason.name && (error as { message?: unknown }).message === reason.message;
+}
+
+function cancelled(event: FnEvent, reason: unknown, durationMs: number): Outcome {
+  return {
+    type: 'error',
+    status: CANCELLED_STATUS,
+    body: { error: `the invocation was cancelled: ${reasonText(reason)}`, status: CANCELLED_STATUS, eventId: event.id },
+    error: reason,
+    durationMs,
+  };
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error && reason.message ? reason.message : typeof reason === 'string' && reason ? reason : 'no reason given';
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { timeoutOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
-import type { HandlerRunner } from '../invoker/runner.js';
+import type { CancelSource, HandlerRunner } from '../invoker/runner.js';
 import type { CancelMessage, InvokeMessage, SerializedReason, WorkerMessage, WorkerSetup } from './protocol.js';
 
 /** How long past its deadline a worker may stay silent before it is terminated. */
@@ -69,7 +69,9 @@ export class WorkerPool implements HandlerRunner {
     }
   }
 
-  run(event: FnEvent, timeoutMs: number | undefined, signal?: AbortSignal): Promise<Outcome> {
+  run(event: FnEvent, timeoutMs: number | undefined, cancel?: CancelSource): Promise<Outcome> {
+    // The handler's reads of context.signal happen in the worker: a lazy source is watched from the start here.
+    const signal = cancel === undefined || cancel instanceof AbortSignal ? cancel : cancel.signal;
     return new Promise((resolve) => {
       const job: Job = { event, timeoutMs, signal, resolve };
       const slot = this.#idle.pop();

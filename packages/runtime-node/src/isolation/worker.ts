@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino, destination } from 'pino';
-import { ReplacedError, ShutdownError, createEvent, readResponseBody, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
+import { ClientClosedError, ReplacedError, ShutdownError, createEvent, readResponseBody, runInvocation, type EventInit, type Outcome, type TriggerDetails } from '@fnkit/sdk';
 import { loadFunction } from '../loader/load-function.js';
 import type { CancelMessage, InvokeMessage, SerializedError, SerializedReason, ShutdownMessage, WorkerMessage, WorkerSetup } from './protocol.js';
 
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
 function reviveReason(reason: SerializedReason): unknown {
   if (reason.name === 'ReplacedError') return new ReplacedError(reason.message, { replacedBy: reason.replacedBy });
   if (reason.name === 'ShutdownError') return new ShutdownError(reason.message);
+  if (reason.name === 'ClientClosedError') return new ClientClosedError(reason.message);
   if (reason.name === 'AbortError') return new DOMException(reason.message, 'AbortError');
   return Object.assign(new Error(reason.message), { name: reason.name });
 }

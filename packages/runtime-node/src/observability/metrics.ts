@@ -3,15 +3,19 @@ import type { Outcome, TriggerKind } from '@fnkit/sdk';
 import { DurationHistogram } from './duration-histogram.js';
 import { createPrometheusRegistry } from './prometheus.js';
 
-/** The outcome label of fnkit_invocations_total: a result with status >= 400 counts as an error. */
-export type OutcomeLabel = 'success' | 'error' | 'timeout' | 'rejected';
+/**
+ * The outcome label of fnkit_invocations_total: a result with status >= 400 counts as an error; an
+ * error outcome of status 499 is a cancelled invocation (the invoker makes those: a cron tick replaced,
+ * an HTTP client gone before the answer), expected rather than a failure.
+ */
+export type OutcomeLabel = 'success' | 'error' | 'timeout' | 'rejected' | 'cancelled';
 
 export function outcomeLabel(outcome: Outcome): OutcomeLabel {
   switch (outcome.type) {
     case 'result':
       return outcome.response.status < 400 ? 'success' : 'error';
     case 'error':
-      return 'error';
+      return outcome.status === 499 ? 'cancelled' : 'error';
     case 'timeout':
       return 'timeout';
     case 'rejected':
@@ -26,7 +30,7 @@ export const KUBELESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.
 
 /** Counts and durations of one trigger kind (the `trigger` label). */
 export class TriggerStats {
-  readonly outcomes: Record<OutcomeLabel, number> = { success: 0, error: 0, timeout: 0, rejected: 0 };
+  readonly outcomes: Record<OutcomeLabel, number> = { success: 0, error: 0, timeout: 0, rejected: 0, cancelled: 0 };
   readonly duration = new DurationHistogram(INVOCATION_BUCKETS);
 }
 
@@ -99,7 +103,8 @@ export class RuntimeMetrics {
     const kubeless = this.#kubeless(httpMethod);
     kubeless.calls++;
     kubeless.duration.observe(seconds);
-    if (label !== 'success') kubeless.failures++;
+    // A cancelled invocation is not the function failing.
+    if (label !== 'success' && label !== 'cancelled') kubeless.failures++;
     return label;
   }
 

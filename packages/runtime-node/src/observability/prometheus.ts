@@ -17,7 +17,7 @@ export function createPrometheusRegistry(metrics: RuntimeMetrics, options: { def
 
   new prom.Counter({
     name: 'fnkit_invocations_total',
-    help: 'Invocations by trigger and outcome (success|error|timeout|rejected)',
+    help: 'Invocations by trigger and outcome (success|error|timeout|rejected|cancelled)',
     labelNames: ['trigger', 'outcome'] as const,
     registers,
     collect(this: CounterT<'trigger' | 'outcome'>) {

@@ -5,6 +5,7 @@ import { CodecError, decodeHttpRequest, type DecodedRequest } from '../cloudeven
 import type { RuntimeConfig } from '../config/runtime-config.js';
 import type { FunctionInvoker } from '../invoker/invoker.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
+import { ClientConnection } from './client-connection.js';
 import { KubelessExtensions } from './kubeless-extensions.js';
 import { sendOutcome, toBatchEntry } from './reply.js';
 import type { Health } from './health.js';
@@ -167,7 +168,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         ext = new KubelessExtensions(request, reply);
         event.extensions = ext;
       }
-      const outcome = invoker.invokeNow(event, HTTP_ADMISSION);
+      // The request also carries the client's connection as a lazy cancellation (watched only if asked).
+      const outcome = invoker.invokeNow(event, { admission: 'queue', cancellation: new ClientConnection(request.raw, reply.raw) });
       if (outcome instanceof Promise) return outcome.then((o) => answer(reply, o, ext));
       answer(reply, outcome, ext);
       return undefined;
@@ -201,6 +203,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
 /** Sends one invocation's outcome, unless the handler already answered through Kubeless's `extensions.response`. */
 function answer(reply: FastifyReply, outcome: Outcome, ext: KubelessExtensions | undefined): FastifyReply {
+  if (outcome.type === 'error' && outcome.status === 499 && (reply.raw.destroyed || reply.raw.socket?.destroyed !== false)) {
+    // The client is gone (the invocation was cancelled for it): nothing is written to the dead socket.
+    reply.hijack();
+    return reply;
+  }
   if (ext !== undefined) {
     if (ext.handled) return reply;
     if (outcome.type === 'result') {
