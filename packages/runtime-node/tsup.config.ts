@@ -31,7 +31,7 @@ export default defineConfig([
     sourcemap: true,
   },
   {
-    // The CLI as one CommonJS script, dist/fn-run.cjs, that dist/cli.js runs from a V8 code cache
+    // The CLI as one CommonJS script, dist/fn-run.cjs, that the entry (dist/cli.cjs) runs from a V8 code cache
     // (src/boot/code-cache.ts; the cache is made after this build by dist/train-code-cache.js).
     // Sub-commands and triggers stay lazy: esbuild turns their import() into code that is compiled
     // and evaluated only when called. import.meta.url is shimmed from __filename (dist/fn-run.cjs).
