@@ -125,6 +125,16 @@ class InvocationContext implements FnContext {
     this.#controller?.abort(new TimeoutError(this.timeoutMs));
   }
 
+  /**
+   * The cancellation's reason when `error` is it (the handler threw what `context.signal` gave it, or an
+   * error caused by it), else undefined. Reads no lazy source the handler did not read itself.
+   */
+  cancelledBy(error: unknown): unknown {
+    const cancel = this.#cancelSignal ?? (this.#cancel instanceof AbortSignal ? this.#cancel : undefined);
+    if (cancel === undefined || !cancel.aborted) return undefined;
+    return isCancellation(error, cancel.reason) ? cancel.reason : undefined;
+  }
+
   /** Called once the invocation is over (the handler may still run after a timeout, but no longer listens to shutdown). */
   release(): void {
     if (this.#onShutdown) this.#settings.shutdownSignal?.removeEventListener('abort', this.#onShutdown);
@@ -157,7 +167,7 @@ export function startInvocation(handler: Handler, event: FnEvent, settings: Invo
     if (isThenable(result)) return settleAsync(result, event, settings, ctx, timeoutMs, started);
   } catch (error) {
     ctx.release();
-    return errorOutcome(event, error, started);
+    return thrownOutcome(ctx, event, error, started);
   }
   // One clock reading for a synchronous handler: it decides the timeout and is the duration (the
   // handler's own run time; turning its value into a response is not part of it).
@@ -208,7 +218,7 @@ async function settleAsync(
     }
     return { type: 'result', response: normalizeResult(value), durationMs: performance.now() - started };
   } catch (error) {
-    return errorOutcome(event, error, started);
+    return thrownOutcome(ctx, event, error, started);
   } finally {
     if (timer) clearTimeout(timer);
     ctx.release();
@@ -239,6 +249,40 @@ export function errorOutcome(event: FnEvent, error: unknown, started: number): O
     error,
     durationMs: performance.now() - started,
   };
+}
+
+/** A cancelled invocation's status: 499, nginx's "client closed request". */
+const CANCELLED_STATUS = 499;
+
+/**
+ * What a handler's throw comes to: a cancelled outcome when it threw its cancellation's reason (a cron
+ * Replace's ReplacedError, an HTTP client's ClientClosedError, or an error caused by one), else errorOutcome.
+ * (A normalizeResult failure is never a cancellation: it goes to errorOutcome directly.)
+ */
+function thrownOutcome(ctx: InvocationContext, event: FnEvent, error: unknown, started: number): Outcome & { type: 'error' } {
+  const reason = ctx.cancelledBy(error);
+  return reason === undefined ? errorOutcome(event, error, started) : cancelledOutcome(event, reason, performance.now() - started);
+}
+
+/** A cancelled invocation's outcome: status 499, the reason as its error and, in its body, in words. */
+export function cancelledOutcome(event: FnEvent, reason: unknown, durationMs: number): Outcome & { type: 'error' } {
+  const why = reason instanceof Error && reason.message ? reason.message : typeof reason === 'string' && reason ? reason : 'no reason given';
+  return {
+    type: 'error',
+    status: CANCELLED_STATUS,
+    body: { error: `the invocation was cancelled: ${why}`, status: CANCELLED_STATUS, eventId: event.id },
+    error: reason,
+    durationMs,
+  };
+}
+
+/** Whether `error` is the abort `reason`: itself, an error caused by it (fetch and timers throw those), or a copy (name and message; e.g. back from a worker thread). */
+export function isCancellation(error: unknown, reason: unknown): boolean {
+  if (error === reason) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as { cause?: unknown }).cause === reason) return true;
+  const name = (error as { name?: unknown }).name;
+  return reason instanceof Error && name === reason.name && (error as { message?: unknown }).message === reason.message;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   BadRequestError,
+  ClientClosedError,
   HttpError,
   NotFoundError,
   ReplacedError,
@@ -11,6 +12,7 @@ import {
   json,
   response,
   text,
+  type FnContext,
 } from '../src/index.js';
 
 describe('invoke() runs a handler through the runtime invocation path', () => {
@@ -143,16 +145,38 @@ describe('invoke() runs a handler through the runtime invocation path', () => {
     expect(res.text()).toBe('gave up');
   });
 
-  it('a signal aborted before the handler looks at context.signal is seen as aborted; rethrowing the reason is a 500', async () => {
+  it('a signal aborted before the handler looks at context.signal is seen as aborted; rethrowing the reason is a cancelled 499, as in fn-run', async () => {
     const cancel = new AbortController();
     cancel.abort(new ReplacedError());
     const res = await invoke((_e, ctx) => {
       ctx.signal.throwIfAborted();
       return 'ran on';
     }, { id: 'ev-r' }, { signal: cancel.signal });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(499);
+    expect(res.json()).toEqual({ error: `the invocation was cancelled: ${new ReplacedError().message}`, status: 499, eventId: 'ev-r' });
     expect(res.outcome.type === 'error' && res.outcome.error).toBeInstanceOf(ReplacedError);
     expect(new ReplacedError().message).toMatch(/cron concurrency policy Replace/);
+  });
+
+  it('an error caused by the cancellation (as fetch throws) is a 499 too; any other error after the abort stays a failure', async () => {
+    const waitForAbort = (ctx: FnContext) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+    const caused = new AbortController();
+    const first = invoke(async (_e, ctx) => {
+      await waitForAbort(ctx);
+      throw new Error('the request was aborted', { cause: ctx.signal.reason });
+    }, { id: 'ev-c' }, { signal: caused.signal });
+    caused.abort(new ClientClosedError());
+    expect((await first).status).toBe(499);
+
+    const other = new AbortController();
+    const second = invoke(async (_e, ctx) => {
+      await waitForAbort(ctx);
+      throw new Error('cleanup failed');
+    }, { id: 'ev-o' }, { signal: other.signal });
+    other.abort(new ReplacedError());
+    const res = await second;
+    expect(res.status).toBe(500);
+    expect(res.outcome.type === 'error' && (res.outcome.error as Error).message).toBe('cleanup failed');
   });
 
   it('stops listening to the invocation\'s signal once the invocation is over', async () => {

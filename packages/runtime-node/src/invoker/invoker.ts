@@ -1,4 +1,4 @@
-import type { FnEvent, Logger, Outcome } from '@fnkit/sdk';
+import { cancelledOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
 import type { InvokeRequest, Invoker } from '../contracts.js';
 import { invocationLineWriter, type InvocationLineWriter } from '../observability/invocation-line.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
@@ -14,8 +14,6 @@ export interface InvokerOptions {
   log: Logger;
 }
 
-/** A cancelled invocation's status: 499 (nginx's "client closed request"), as the dispatcher's CANCELLED_STATUS. */
-const CANCELLED_STATUS = 499;
 
 interface Waiter {
   admission: 'queue' | 'wait';
@@ -138,12 +136,12 @@ export class FunctionInvoker implements Invoker {
     }
     if (!(pending instanceof Promise)) {
       // Same tick as the request: a lazy cancellation (the HTTP client's connection) cannot have changed
-      // since the invocation started, so it is not looked at; a thrown cancellation reason still counts.
-      if (inline) return this.#settle(event, pending.type === 'error' ? cancelledOutcome(event, pending, request, false) : pending);
+      // since the invocation started, so it is not looked at.
+      if (inline) return this.#settle(event, pending);
       pending = Promise.resolve(pending);
     }
     return pending.then(
-      (outcome) => this.#settle(event, cancelledOutcome(event, outcome, request, true)),
+      (outcome) => this.#settle(event, counted(event, outcome, request)),
       (error: unknown) => {
         // Runners never throw by contract; if one does, it is our bug: report a 500, never crash.
         this.#log.error({ eventId: event.id, err: error }, 'the runner failed');
@@ -162,7 +160,7 @@ export class FunctionInvoker implements Invoker {
 
   /** A waiter cancelled before its turn: it never ran. */
   #cancelledWaiting(event: FnEvent, reason: unknown, since: number): Outcome {
-    const outcome = cancelled(event, reason, performance.now() - since);
+    const outcome = cancelledOutcome(event, reason, performance.now() - since);
     this.#finish(event, outcome);
     return outcome;
   }
@@ -219,41 +217,15 @@ export class FunctionInvoker implements Invoker {
 }
 
 /**
- * The outcome as it counts: cancelled (499) when the handler threw its cancellation's reason (or an
- * error caused by it, as fetch and timers throw), or, for a lazy cancellation (`checkLazy`: the HTTP
- * client went away), whatever it came to; else the outcome itself.
+ * The outcome as it counts: for a lazy cancellation (the HTTP client went away before the answer),
+ * cancelled whatever it came to. A handler that threw its cancellation's reason (or an error caused by
+ * it) is a cancelled outcome already: runInvocation makes it, in-process and in an isolation worker.
  */
-function cancelledOutcome(event: FnEvent, outcome: Outcome, request: InvokeRequest | undefined, checkLazy: boolean): Outcome {
-  if (request === undefined) return outcome;
-  const lazy = request.cancellation;
-  if (checkLazy && lazy !== undefined) {
-    const reason: unknown = lazy.reason;
-    if (reason !== undefined) return cancelled(event, reason, outcome.durationMs);
-  }
-  if (outcome.type !== 'error') return outcome;
-  // Not the lazy source's signal: reading it would start watching (its thrown reason is seen through `reason` above).
-  const signal = request.signal;
-  if (signal === undefined || !signal.aborted || !isReason(outcome.error, signal.reason)) return outcome;
-  return cancelled(event, signal.reason, outcome.durationMs);
-}
-
-/** The error is the abort reason: itself, its cause (AbortError from fetch or timers), or a copy (from an isolation worker). */
-function isReason(error: unknown, reason: unknown): boolean {
-  if (error === reason) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  if ((error as { cause?: unknown }).cause === reason) return true;
-  const name = (error as { name?: unknown }).name;
-  return reason instanceof Error && name === reason.name && (error as { message?: unknown }).message === reason.message;
-}
-
-function cancelled(event: FnEvent, reason: unknown, durationMs: number): Outcome {
-  return {
-    type: 'error',
-    status: CANCELLED_STATUS,
-    body: { error: `the invocation was cancelled: ${reasonText(reason)}`, status: CANCELLED_STATUS, eventId: event.id },
-    error: reason,
-    durationMs,
-  };
+function counted(event: FnEvent, outcome: Outcome, request: InvokeRequest | undefined): Outcome {
+  const lazy = request?.cancellation;
+  if (lazy === undefined) return outcome;
+  const reason: unknown = lazy.reason;
+  return reason === undefined ? outcome : cancelledOutcome(event, reason, outcome.durationMs);
 }
 
 function reasonText(reason: unknown): string {
