@@ -111,10 +111,15 @@ function headerStrings(h: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-/** JSON lines the test handler appended to its file. */
+/**
+ * JSON lines the test handler appended to its file: complete lines only. A poll can read the file while a
+ * replica's append is half done; that line is read whole on a later poll.
+ */
 export function readLines<T = Record<string, unknown>>(file: string): T[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as T);

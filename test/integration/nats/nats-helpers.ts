@@ -40,8 +40,9 @@ export async function waitFor<T>(what: string, check: () => T | Promise<T>, time
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
 
-/** The non-empty lines of a file (none when it does not exist yet). */
+/** The complete non-empty lines of a file (none when it does not exist yet; a line still being appended is left for a later read). */
 export function lines(file: string): string[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const text = readFileSync(file, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.length > 0);
 }
