@@ -52,7 +52,7 @@ export {
   validateExtension,
 } from './cloudevent.js';
 export type { EventInit, LegacyAliases } from './cloudevent.js';
-export { runInvocation, startInvocation, errorOutcome, timeoutOutcome, cancelledOutcome, isCancellation } from './invocation.js';
+export { runInvocation, startInvocation, errorOutcome, timeoutOutcome, cancelledOutcome, cancellationText, isCancellation } from './invocation.js';
 export type { InvocationSettings, InvocationOverrides } from './invocation.js';
 export { defineFunction, defineLifecycle } from './define.js';
 export { invoke } from './invoke.js';

@@ -266,14 +266,18 @@ function thrownOutcome(ctx: InvocationContext, event: FnEvent, error: unknown, s
 
 /** A cancelled invocation's outcome: status 499, the reason as its error and, in its body, in words. */
 export function cancelledOutcome(event: FnEvent, reason: unknown, durationMs: number): Outcome & { type: 'error' } {
-  const why = reason instanceof Error && reason.message ? reason.message : typeof reason === 'string' && reason ? reason : 'no reason given';
   return {
     type: 'error',
     status: CANCELLED_STATUS,
-    body: { error: `the invocation was cancelled: ${why}`, status: CANCELLED_STATUS, eventId: event.id },
+    body: { error: `the invocation was cancelled: ${cancellationText(reason)}`, status: CANCELLED_STATUS, eventId: event.id },
     error: reason,
     durationMs,
   };
+}
+
+/** A cancellation's reason in words: its message, or the string it is. */
+export function cancellationText(reason: unknown): string {
+  return reason instanceof Error && reason.message ? reason.message : typeof reason === 'string' && reason ? reason : 'no reason given';
 }
 
 /** Whether `error` is the abort `reason`: itself, an error caused by it (fetch and timers throw those), or a copy (name and message; e.g. back from a worker thread). */

@@ -1,4 +1,4 @@
-import { cancelledOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
+import { cancellationText, cancelledOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
 import type { InvokeRequest, Invoker } from '../contracts.js';
 import { invocationLineWriter, type InvocationLineWriter } from '../observability/invocation-line.js';
 import type { RuntimeMetrics } from '../observability/metrics.js';
@@ -191,7 +191,7 @@ export class FunctionInvoker implements Invoker {
     if (outcome.type === 'error') {
       if (label === 'cancelled') {
         // Expected (a newer cron tick took over, the HTTP client went away): the reason, not a failure.
-        this.#log.warn({ eventId: event.id, trigger, status, outcome: label, durationMs, reason: reasonText(outcome.error) }, 'invocation cancelled');
+        this.#log.warn({ eventId: event.id, trigger, status, outcome: label, durationMs, reason: cancellationText(outcome.error) }, 'invocation cancelled');
         return;
       }
       const line = { eventId: event.id, trigger, status, outcome: label, durationMs, err: outcome.error };
@@ -226,8 +226,4 @@ function counted(event: FnEvent, outcome: Outcome, request: InvokeRequest | unde
   if (lazy === undefined) return outcome;
   const reason: unknown = lazy.reason;
   return reason === undefined ? outcome : cancelledOutcome(event, reason, outcome.durationMs);
-}
-
-function reasonText(reason: unknown): string {
-  return reason instanceof Error && reason.message ? reason.message : typeof reason === 'string' && reason ? reason : 'no reason given';
 }
