@@ -33,6 +33,7 @@ describe('readServeConfig', () => {
       concurrency: 0,
       queueSize: 100,
       isolation: 'none',
+      stallWatchdog: false,
       shutdownGraceMs: 10_000,
       logLevel: 'info',
       kubeless: false,
@@ -54,24 +55,24 @@ describe('readServeConfig', () => {
   it('reads every flag, and flags win over the environment', () => {
     const c = readServeConfig(
       ['h.ts', '--port', '9000', '--host', '127.0.0.1', '--timeout', '5s', '--body-limit', '1mb', '--concurrency', '4', '--queue', '7',
-        '--isolation', 'worker', '--shutdown-grace', '2', '--log-level', 'debug', '--log-format', 'json', '--name', 'greeter', '--runtime', 'nodejs99', '--watch'],
+        '--isolation', 'worker', '--shutdown-grace', '2', '--log-level', 'debug', '--log-format', 'json', '--name', 'greeter', '--runtime', 'nodejs99', '--watch', '--stall-watchdog'],
       { FUNC_PORT: '1234', FUNC_TIMEOUT: '9', FNKIT_LOG_LEVEL: 'warn' },
       '/work',
     );
     expect(c).toMatchObject({
       port: 9000, host: '127.0.0.1', timeoutMs: 5000, bodyLimitBytes: 1024 * 1024, concurrency: 4, queueSize: 7,
-      isolation: 'worker', shutdownGraceMs: 2000, logLevel: 'debug', logFormat: 'json', functionName: 'greeter', runtime: 'nodejs99', watch: true,
+      isolation: 'worker', shutdownGraceMs: 2000, logLevel: 'debug', logFormat: 'json', functionName: 'greeter', runtime: 'nodejs99', watch: true, stallWatchdog: true,
     });
   });
 
   it('reads the environment, Kubeless names first', () => {
     const c = readServeConfig(['h.ts'], {
       FUNC_PORT: '3000', PORT: '4000', FUNC_TIMEOUT: '3', REQ_MB_LIMIT: '2', FNKIT_CONCURRENCY: '2', FNKIT_QUEUE_SIZE: '5',
-      FNKIT_ISOLATION: 'worker', FNKIT_SHUTDOWN_GRACE: '500ms', LOG_LEVEL: 'WARNING', K_SERVICE: 'ksvc', FUNC_RUNTIME: 'nodejs20', FUNC_MEMORY_LIMIT: '128Mi',
+      FNKIT_ISOLATION: 'worker', FNKIT_STALL_WATCHDOG: 'true', FNKIT_SHUTDOWN_GRACE: '500ms', LOG_LEVEL: 'WARNING', K_SERVICE: 'ksvc', FUNC_RUNTIME: 'nodejs20', FUNC_MEMORY_LIMIT: '128Mi',
     }, '/work');
     expect(c).toMatchObject({
       port: 3000, timeoutMs: 3000, bodyLimitBytes: 2 * 1024 * 1024, concurrency: 2, queueSize: 5, isolation: 'worker',
-      shutdownGraceMs: 500, logLevel: 'warn', functionName: 'ksvc', runtime: 'nodejs20', memoryLimit: '128Mi',
+      stallWatchdog: true, shutdownGraceMs: 500, logLevel: 'warn', functionName: 'ksvc', runtime: 'nodejs20', memoryLimit: '128Mi',
     });
     expect(readServeConfig(['h.ts'], { PORT: '4000', FNKIT_FUNCTION_NAME: 'a', K_SERVICE: 'b' }, '/work')).toMatchObject({ port: 4000, functionName: 'a' });
     expect(readServeConfig(['h.ts'], { FNKIT_BODY_LIMIT: '10kb', REQ_MB_LIMIT: '2' }, '/work').bodyLimitBytes).toBe(10 * 1024);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(file, source);
   const config: RuntimeConfig = {
     file, exportName: undefined, functionName: 'iso', runtime: 'nodejs20', memoryLimit: undefined, port: 0, host: '127.0.0.1',
-    timeoutMs: 500, bodyLimitBytes: 10_000, concurrency: 2, queueSize: 10, isolation: 'worker', shutdownGraceMs: 1000,
+    timeoutMs: 500, bodyLimitBytes: 10_000, concurrency: 2, queueSize: 10, isolation: 'worker', stallWatchdog: false, shutdownGraceMs: 1000,
     logLevel: 'silent', logFormat: 'json', kubeless: false, kubelessFunctionName: undefined,
   };
   rt = await startRuntime(config, { handler: () => 'main thread: wrong', module: {}, file, exportName: 'default' });

@@ -7,7 +7,7 @@ import { startRuntime, type RunningRuntime } from '../src/server/runtime.js';
 function config(overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   return {
     file: '/tmp/handler.ts', exportName: undefined, functionName: 'test-fn', runtime: 'nodejs20', memoryLimit: undefined,
-    port: 0, host: '127.0.0.1', timeoutMs: 1000, bodyLimitBytes: 1024, concurrency: 0, queueSize: 0, isolation: 'none',
+    port: 0, host: '127.0.0.1', timeoutMs: 1000, bodyLimitBytes: 1024, concurrency: 0, queueSize: 0, isolation: 'none', stallWatchdog: false,
     shutdownGraceMs: 2000, logLevel: 'silent', logFormat: 'json', kubeless: false, kubelessFunctionName: undefined,
     ...overrides,
   };

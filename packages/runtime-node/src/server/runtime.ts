@@ -6,6 +6,7 @@ import { ConfigError } from '../config/settings.js';
 import type { TriggerAdapter } from '../contracts.js';
 import { FunctionInvoker } from '../invoker/invoker.js';
 import { InProcessRunner, type HandlerRunner } from '../invoker/runner.js';
+import { LoopStallReporter } from '../isolation/loop-stall-reporter.js';
 import { StallWatchdog } from '../isolation/stall-watchdog.js';
 import { WorkerPool } from '../isolation/worker-pool.js';
 import { createLogger } from '../observability/logger.js';
@@ -77,6 +78,7 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   let runner: HandlerRunner;
   let pool: WorkerPool | undefined;
   let watchdog: StallWatchdog | undefined;
+  let stallReporter: LoopStallReporter | undefined;
   let watchdogDeferred: { cancel(): void } | undefined;
   if (config.isolation === 'worker') {
     pool = new WorkerPool(
@@ -140,6 +142,7 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
     // Isolation workers run their module's shutdown too (bounded), then are terminated.
     await runner.close(code === 0 ? 2000 : 0).catch(() => undefined);
     watchdogDeferred?.cancel();
+    stallReporter?.stop();
     await watchdog?.stop().catch(() => undefined);
     detach();
     log.flush?.();
@@ -214,16 +217,21 @@ export async function startRuntime(config: RuntimeConfig & { triggers?: TriggerC
   }
 
   if (config.isolation !== 'worker') {
-    const startWatchdog = () => {
-      watchdogDeferred = undefined;
-      if (watchdog === undefined && !draining) watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
-    };
-    // Booting the thread costs ~10-20 ms of CPU (Node's bootstrap in a new isolate). An init() or a trigger
-    // may run function code at once: then it starts now, once listening. Otherwise it starts right after
-    // the first request has been handled (in a probed deployment, the first probe, before any invocation;
-    // a cold start's first invocation is answered without it), or WATCHDOG_DELAY_MS after listening.
-    if (fn.module.init !== undefined || adapters.length > 0) startWatchdog();
-    else watchdogDeferred = deferUntilFirstRequest(app.server, WATCHDOG_DELAY_MS, startWatchdog);
+    // A blocked event loop is reported once it is over, from this thread; the watchdog thread (opt-in:
+    // a second isolate, ~6 MiB of RSS) also reports one that never ends, while it lasts.
+    stallReporter = new LoopStallReporter(config.timeoutMs, log);
+    if (config.stallWatchdog) {
+      const startWatchdog = () => {
+        watchdogDeferred = undefined;
+        if (watchdog === undefined && !draining) watchdog = new StallWatchdog(config.timeoutMs, config.functionName);
+      };
+      // Booting the thread costs ~10-20 ms of CPU (Node's bootstrap in a new isolate). An init() or a trigger
+      // may run function code at once: then it starts now, once listening. Otherwise it starts right after
+      // the first request has been handled (in a probed deployment, the first probe, before any invocation;
+      // a cold start's first invocation is answered without it), or WATCHDOG_DELAY_MS after listening.
+      if (fn.module.init !== undefined || adapters.length > 0) startWatchdog();
+      else watchdogDeferred = deferUntilFirstRequest(app.server, WATCHDOG_DELAY_MS, startWatchdog);
+    }
   }
 
   try {
