@@ -27,6 +27,11 @@ export default async function handler(event, context) {
     await new Promise((r) => setTimeout(r, 50));
     return { aborted: signal.aborted, body: event.data ?? null };
   }
+  if (path === '/batch') {
+    context.log.info({ started: event.id }, 'batch event started');
+    await new Promise((r) => setTimeout(r, 300));
+    return 'done';
+  }
   if (path === '/queued') context.log.info('the queued one ran');
   return 'ok';
 }
@@ -96,6 +101,45 @@ describe('HTTP client disconnect', () => {
     expect(lines().filter((l) => l.msg === 'invocation cancelled').map((l) => l.status)).toEqual([499, 499, 499]);
     // Nothing was written to the dead sockets (fastify would complain about a write after the close).
     expect(fn.stderr()).toBe('');
+  });
+});
+
+describe('HTTP client disconnect, batched events', () => {
+  it('a batch whose client leaves runs no further events: each one left is counted and logged as cancelled', async () => {
+    const count = async () => Number(/^fnkit_invocations_total\{trigger="http",outcome="cancelled"\} (\d+)$/m.exec(await (await fetch(`${fn.base}/metrics`)).text())?.[1] ?? 0);
+    const before = await count();
+    const batch = ['b1', 'b2', 'b3'].map((id) => ({ specversion: '1.0', id, source: '/test', type: 'test.batch', data: { id } }));
+    const client = new AbortController();
+    const request = fetch(`${fn.base}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify(batch),
+      signal: client.signal,
+    }).catch((e: unknown) => e);
+    await waitForOutput(fn, '"started":"b1"');
+    client.abort();
+    expect(await request).toBeInstanceOf(Error);
+    // b1 ran (its client was gone when it settled), b2 and b3 never started.
+    await waitForMetric(fn.base, new RegExp(`^fnkit_invocations_total\\{trigger="http",outcome="cancelled"\\} ${before + 3}$`, 'm'));
+    await sleep(400);
+    expect(lines().filter((l) => l.msg === 'batch event started').map((l) => l.started)).toEqual(['b1']);
+    expect(lines().filter((l) => l.msg === 'invocation cancelled' && typeof l.eventId === 'string' && l.eventId.startsWith('b')).map((l) => [l.eventId, l.status])).toEqual([
+      ['b1', 499],
+      ['b2', 499],
+      ['b3', 499],
+    ]);
+    expect(fn.stderr()).toBe('');
+    expect((await fetch(`${fn.base}/`)).status).toBe(200);
+  });
+
+  it('a batch whose client stays is answered in full', async () => {
+    const batch = ['c1', 'c2'].map((id) => ({ specversion: '1.0', id, source: '/test', type: 'test.batch' }));
+    const r = await fetch(`${fn.base}/batch`, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(batch) });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual([
+      { id: 'c1', status: 200, body: 'done' },
+      { id: 'c2', status: 200, body: 'done' },
+    ]);
   });
 });
 

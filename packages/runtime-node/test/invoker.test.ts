@@ -212,6 +212,33 @@ describe('FunctionInvoker', () => {
     expect(invoker.pending).toBe(0);
   });
 
+  it('a caller already gone at a full queue is cancelled (499), not rejected; cancelUnstarted never runs the handler', async () => {
+    const gate = deferred();
+    let calls = 0;
+    const { invoker, lines, metrics } = setup(
+      async () => {
+        calls++;
+        await gate.promise;
+        return 'ok';
+      },
+      { concurrency: 1, queueSize: 0 },
+    );
+    const first = invoker.invoke(httpEvent());
+    const lazy = { signal: new AbortController().signal, reason: new Error('the client closed the connection') as unknown };
+    expect(await invoker.invoke(httpEvent(), { admission: 'queue', cancellation: lazy })).toMatchObject({ type: 'error', status: 499 });
+    expect(await invoker.invoke(httpEvent(), { admission: 'queue', signal: AbortSignal.abort(new Error('gone')) })).toMatchObject({ type: 'error', status: 499 });
+    lazy.reason = undefined;
+    expect(await invoker.invoke(httpEvent(), { admission: 'queue', cancellation: lazy })).toMatchObject({ type: 'rejected', status: 503 });
+    const skipped = invoker.cancelUnstarted(httpEvent(), new Error('the client closed the connection'));
+    expect(skipped).toMatchObject({ type: 'error', status: 499 });
+    gate.resolve();
+    await first;
+    expect(calls).toBe(1);
+    expect(lines.filter((l) => l.msg === 'invocation cancelled')).toHaveLength(3);
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { trigger: 'http', outcome: 'cancelled' })).toBe(3);
+    expect(await metricValue(metrics, 'fnkit_invocations_total', { trigger: 'http', outcome: 'rejected' })).toBe(1);
+  });
+
   it('a handler that rethrows its cancellation reason is cancelled (499, warn, outcome "cancelled"), not a failure', async () => {
     const { invoker, lines, metrics } = setup(async (_e, ctx) => {
       await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));

@@ -80,7 +80,12 @@ export class FunctionInvoker implements Invoker {
     if (this.#shuttingDown) return this.#reject(event, 'shutting-down');
     if (this.#concurrency === 0 || this.#running < this.#concurrency) return this.#run(event, request, true);
     const admission = request?.admission ?? 'queue';
-    if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) return this.#reject(event, 'overloaded');
+    if (admission === 'queue' && this.#queuedForHttp >= this.#queueSize) {
+      // A caller already gone (an HTTP client that closed its connection) gets its cancellation, not a 503 it will never read.
+      const gone = request?.signal?.aborted === true ? (request.signal.reason as unknown) : request?.cancellation?.reason;
+      if (gone !== undefined) return this.#cancelledWaiting(event, gone, performance.now());
+      return this.#reject(event, 'overloaded');
+    }
     // Waiting is watched: a cancelled waiter leaves the queue at once (a lazy cancellation starts listening now).
     const cancel = request?.signal ?? request?.cancellation?.signal;
     if (cancel?.aborted) return this.#cancelledWaiting(event, cancel.reason, performance.now());
@@ -107,6 +112,14 @@ export class FunctionInvoker implements Invoker {
       this.#waiters.push(waiter);
       cancel?.addEventListener('abort', onCancel, { once: true });
     });
+  }
+
+  /**
+   * An invocation its caller cancelled before it was started (the client of an HTTP batch left before
+   * this event's turn): it never runs, and is counted and logged as cancelled like a waiter that left the queue.
+   */
+  cancelUnstarted(event: FnEvent, reason: unknown): Outcome {
+    return this.#cancelledWaiting(event, reason, performance.now());
   }
 
   /** Refuses new invocations from now on (readiness has already turned false). */

@@ -13,7 +13,6 @@ import type { Health } from './health.js';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 type RouteHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-const HTTP_ADMISSION = { admission: 'queue' } as const;
 const COMMON_CONTENT_TYPES = [
   'application/json',
   'application/cloudevents+json',
@@ -178,7 +177,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       reply.code(204).send();
       return undefined;
     }
-    return answerBatch(reply, events);
+    return answerBatch(request, reply, events);
   };
   // Every method and path invokes the function. `/`, where CloudEvents senders and Kubeless callers post,
   // is also a static route: the router finds it without the wildcard match (params array and object).
@@ -192,9 +191,28 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return invocation(request, reply);
   });
 
-  async function answerBatch(reply: FastifyReply, events: readonly FnEvent[]): Promise<FastifyReply> {
+  /**
+   * The batch's events run one after the other, each cancellable by the client leaving (one lazy
+   * cancellation for the request). Once the client has gone, the events not started yet never run
+   * (each counted and logged as cancelled) and nothing is written to the dead socket.
+   */
+  async function answerBatch(request: FastifyRequest, reply: FastifyReply, events: readonly FnEvent[]): Promise<FastifyReply> {
+    const client = new ClientConnection(request.raw, reply.raw);
+    const invokeRequest = { admission: 'queue', cancellation: client } as const;
     const entries = [];
-    for (const event of events) entries.push(await toBatchEntry(event.id, await invoker.invoke(event, HTTP_ADMISSION)));
+    for (let i = 0; i < events.length; i++) {
+      const gone = client.reason;
+      if (gone !== undefined) {
+        for (let k = i; k < events.length; k++) invoker.cancelUnstarted(events[k]!, gone);
+        reply.hijack();
+        return reply;
+      }
+      entries.push(await toBatchEntry(events[i]!.id, await invoker.invoke(events[i]!, invokeRequest)));
+    }
+    if (client.reason !== undefined) {
+      reply.hijack();
+      return reply;
+    }
     return reply.code(200).header('content-type', JSON_TYPE).send(JSON.stringify(entries));
   }
 
