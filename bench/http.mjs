@@ -26,7 +26,9 @@ const opts = {
   warmupSec: num('BENCH_WARMUP', 2),
   durationSec: num('BENCH_DURATION', 10),
   spawns: num('BENCH_SPAWNS', 11),
-  rounds: num('BENCH_ROUNDS', 2),
+  // Three rounds: one round's req/s can be 10-20 % low when other work on the machine lands on it; the best
+  // of three rarely is (full runs on 2026-11-24 read fn-run/fastify POST 0.76-0.94x with two).
+  rounds: num('BENCH_ROUNDS', 3),
 };
 
 process.on('exit', killAll);
