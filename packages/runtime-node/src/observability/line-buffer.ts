@@ -37,12 +37,12 @@ export class LineBuffer {
   readonly #maxBytes: number;
   readonly #maxDelayMs: number;
   #length = 0;
-  /** Lines from writeHeld (three parts each), after the buffer's bytes, not encoded yet; their length. */
+  /**
+   * Lines from writeHeld, after the buffer's bytes, not encoded yet: three parts each (before, the raw
+   * value, after), so where each value sits in the joined text follows from the parts' lengths; their length.
+   */
   readonly #parts: string[] = [];
   #heldLength = 0;
-  /** Where each held line's raw value starts in the held text, and the value. */
-  readonly #valueAt: number[] = [];
-  readonly #values: string[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #onTimer = () => {
     this.#timer = undefined;
@@ -79,8 +79,6 @@ export class LineBuffer {
       this.write(`${before.slice(0, -1)}${valueSafe(value) ? `"${value}"` : JSON.stringify(value)}${after.slice(1)}`);
       return;
     }
-    this.#valueAt.push(this.#heldLength + before.length);
-    this.#values.push(value);
     this.#parts.push(before, value, after);
     this.#heldLength += length;
     // Held lines are encoded in small groups, so their strings die young: held until a 64 KiB write,
@@ -125,21 +123,18 @@ export class LineBuffer {
   /** Encodes the held lines into the buffer, their raw values checked (and quoted where needed). */
   #takeHeld(): void {
     if (this.#heldLength === 0) return;
-    const text = this.#parts.join('');
-    this.#parts.length = 0;
+    const parts = this.#parts;
+    const text = parts.join('');
     this.#heldLength = 0;
-    const valueAt = this.#valueAt;
-    const values = this.#values;
     const bytes = this.#bytes;
     if (this.#length + text.length * 3 > bytes.length) this.#writeBytes();
     const at = this.#length;
     const written = bytes.write(text, at, 'utf8');
     // As many bytes as characters: all ASCII, so each value's characters are its bytes, at known offsets.
-    const safe = written === text.length ? bytesSafe(bytes, at, valueAt, values) : values.every(valueSafe);
+    const safe = written === text.length ? bytesSafe(bytes, at, parts) : valuesSafe(parts);
     if (safe) this.#length = at + written;
-    else this.#put(quoteValues(text, valueAt, values)); // rare: over what was just encoded
-    valueAt.length = 0;
-    values.length = 0;
+    else this.#put(quoteValues(text, parts)); // rare: over what was just encoded
+    parts.length = 0;
   }
 
   #writeBytes(): void {
@@ -159,15 +154,17 @@ export class LineBuffer {
   }
 }
 
-/** No value in these ASCII bytes holds a byte JSON would escape: `"`, a backslash, a control character. */
-function bytesSafe(bytes: Buffer, at: number, valueAt: number[], values: string[]): boolean {
-  for (let k = 0; k < values.length; k++) {
-    const start = at + valueAt[k]!;
-    const end = start + values[k]!.length;
+/** No held value (every third part, from the second) in these ASCII bytes holds a byte JSON would escape: `"`, a backslash, a control character. */
+function bytesSafe(bytes: Buffer, at: number, parts: string[]): boolean {
+  let start = at;
+  for (let k = 0; k < parts.length; k += 3) {
+    start += parts[k]!.length;
+    const end = start + parts[k + 1]!.length;
     for (let i = start; i < end; i++) {
       const c = bytes[i]!;
       if (c < 0x20 || c === 0x22 || c === 0x5c) return false;
     }
+    start = end + parts[k + 2]!.length;
   }
   return true;
 }
@@ -179,15 +176,24 @@ function valueSafe(value: string): boolean {
   return SAFE.test(value);
 }
 
-function quoteValues(text: string, valueAt: number[], values: string[]): string {
+function valuesSafe(parts: string[]): boolean {
+  for (let k = 1; k < parts.length; k += 3) if (!valueSafe(parts[k]!)) return false;
+  return true;
+}
+
+/** The held text with each value that needs it quoted as JSON.stringify does (the quotes around it in the text replaced). */
+function quoteValues(text: string, parts: string[]): string {
   let out = '';
   let from = 0;
-  for (let k = 0; k < values.length; k++) {
-    const value = values[k]!;
-    if (valueSafe(value)) continue;
-    const start = valueAt[k]!;
-    out += `${text.slice(from, start - 1)}${JSON.stringify(value)}`;
-    from = start + value.length + 1;
+  let start = 0;
+  for (let k = 0; k < parts.length; k += 3) {
+    start += parts[k]!.length;
+    const value = parts[k + 1]!;
+    if (!valueSafe(value)) {
+      out += `${text.slice(from, start - 1)}${JSON.stringify(value)}`;
+      from = start + value.length + 1;
+    }
+    start += value.length + parts[k + 2]!.length;
   }
   return out + text.slice(from);
 }
