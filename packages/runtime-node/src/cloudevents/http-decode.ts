@@ -6,6 +6,7 @@ import { CodecError } from './codec-error.js';
 import { mediaTypeEssence, startsWithIgnoreCase } from './media-type.js';
 import { decodeHeaderValue } from './percent.js';
 import { CE_BATCH_JSON, CE_BATCH_PREFIX, CE_JSON, CE_PREFIX, invalid, isObject, jsonKind, parseStructuredJson, structuredAttributes, upgradeBinaryV03 } from './structured.js';
+import { MILLIS } from '../millis-text.js';
 
 /**
  * HTTP request → CloudEvents (CloudEvents HTTP binding 1.0.2; rules in shared/BINDINGS.md §2, §3, §7.10).
@@ -242,8 +243,6 @@ let clockIso = '';
 let clockSecond = -1;
 /** `YYYY-MM-DDTHH:MM:SS.` of clockSecond. */
 let secondPrefix = '';
-/** '000' … '999'. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /**
  * The current time in RFC 3339, as Date#toISOString gives it. Formatting a Date costs about a microsecond

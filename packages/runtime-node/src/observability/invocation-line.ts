@@ -1,5 +1,6 @@
 import { stdTimeFunctions, symbols, type Logger as PinoLogger } from 'pino';
 import { LineBuffer } from './line-buffer.js';
+import { MILLIS } from '../millis-text.js';
 
 /**
  * The per-invocation `info` line ("invocation"), written without going through pino's generic
@@ -139,8 +140,6 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
  * are rare enough on a busy server for the Map to do.
  */
 const MICROS_CACHED = 1024;
-/** '000' … '999'. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 function afterText(triggerJson: string, statusJson: string, outcomeJson: string, durationMs: number): string {
   return flattened(`","trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`);
