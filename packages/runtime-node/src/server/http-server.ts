@@ -200,16 +200,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const client = new ClientConnection(request.raw, reply.raw);
     const invokeRequest = { admission: 'queue', cancellation: client } as const;
     const entries = [];
-    for (let i = 0; i < events.length; i++) {
-      const gone = client.reason;
-      if (gone !== undefined) {
-        for (let k = i; k < events.length; k++) invoker.cancelUnstarted(events[k]!, gone);
-        reply.hijack();
-        return reply;
-      }
-      entries.push(await toBatchEntry(events[i]!.id, await invoker.invoke(events[i]!, invokeRequest)));
+    let next = 0;
+    for (; next < events.length && client.reason === undefined; next++) {
+      entries.push(await toBatchEntry(events[next]!.id, await invoker.invoke(events[next]!, invokeRequest)));
     }
-    if (client.reason !== undefined) {
+    const gone = client.reason;
+    if (gone !== undefined) {
+      for (; next < events.length; next++) invoker.cancelUnstarted(events[next]!, gone);
       reply.hijack();
       return reply;
     }
