@@ -10,12 +10,12 @@
 // Slow: ~10 minutes per subject with the defaults. Needs valgrind (Debian package `valgrind`).
 // Usage: node bench/instructions.mjs [fastify,fn-run,fn-run=<path to cli.cjs>]   (env: BENCH_METHOD=GET|POST,
 //        BENCH_FEW=10000, BENCH_MANY=30000, BENCH_WARMUP_REQUESTS=20000)
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort } from './lib/process.mjs';
+import { freePort, startServer, waitReady, stopServer, killAll } from './lib/process.mjs';
 import { CASES } from './lib/load.mjs';
 import { pickSubjects } from './lib/subjects.mjs';
 
@@ -41,29 +41,25 @@ const load = (port, amount) =>
 
 /** Total instructions callgrind counted for one run of `subject` that served warm-up + `amount` requests. */
 async function countRun(subject, amount, tag) {
-  const port = await freePort();
-  const [cmd, ...args] = subject.command(port);
   const out = join(work, `${subject.id}-${tag}.callgrind`);
-  const log = openSync(join(work, `${subject.id}-${tag}.log`), 'w');
-  const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, cmd, ...args], { cwd: subject.cwd, stdio: ['ignore', log, log] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // The subject's own command under callgrind; its log goes to bench/.work/instructions/<id>-<tag>.log.
+  const traced = { ...subject, id: `${subject.id}-${tag}`, command: (port) => ['valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`, ...subject.command(port)] };
+  const port = await freePort();
+  const server = startServer(traced, port, work);
   try {
-    for (let ready = false, tries = 0; !ready; tries++) {
-      if (tries > 600) throw new Error(`${subject.name} did not answer under valgrind within 2 minutes`);
-      ready = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok, () => false);
-      if (!ready) await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitReady(server, port, { everyMs: 200, timeoutMs: 120_000 });
     await load(port, warmup);
     await load(port, amount);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    // callgrind writes its counts as the process exits: give it time before any SIGKILL.
+    await stopServer(server, 60_000);
   }
   const summary = /^summary:\s+(\d+)/m.exec(readFileSync(out, 'utf8'));
   if (!summary) throw new Error(`no callgrind summary in ${out}`);
   return Number(summary[1]);
 }
 
+process.on('exit', killAll);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const rows = [];
