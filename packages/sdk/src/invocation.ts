@@ -45,7 +45,6 @@ class InvocationContext implements FnContext {
   readonly runtime: string;
   readonly timeoutMs: number;
   readonly memoryLimit: string | undefined;
-  readonly deadline: number;
   readonly trigger: FnEvent['trigger'];
   #settings: InvocationSettings;
   #eventId: string;
@@ -56,8 +55,11 @@ class InvocationContext implements FnContext {
   #cancelSignal: AbortSignal | undefined;
   #onCancel: (() => void) | undefined;
   #timedOut = false;
+  /** performance.now() when the invocation started: the deadline is this plus timeoutMs. */
+  readonly #started: number;
+  #deadline: number | undefined;
 
-  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | { readonly signal: AbortSignal } | undefined) {
+  constructor(settings: InvocationSettings, event: FnEvent, timeoutMs: number, cancel: AbortSignal | { readonly signal: AbortSignal } | undefined, started: number) {
     this.#settings = settings;
     this.#cancel = cancel;
     this.#eventId = event.id;
@@ -66,12 +68,22 @@ class InvocationContext implements FnContext {
     this.runtime = settings.runtime;
     this.timeoutMs = timeoutMs;
     this.memoryLimit = settings.memoryLimit;
-    this.deadline = Date.now() + timeoutMs;
+    this.#started = started;
     this.trigger = event.trigger;
   }
 
+  /**
+   * Epoch milliseconds, worked out on first read (most handlers never read it: no wall-clock reading per
+   * invocation) from the monotonic time left, then kept.
+   */
+  get deadline(): number {
+    this.#deadline ??= Math.round(Date.now() + this.#started + this.timeoutMs - performance.now());
+    return this.#deadline;
+  }
+
+  /** On the monotonic clock: a wall clock set back or forth meanwhile does not change it. */
   remainingTimeMs(): number {
-    return Math.max(0, this.deadline - Date.now());
+    return Math.max(0, Math.round(this.#started + this.timeoutMs - performance.now()));
   }
 
   // The controller and the logger child are made on first use: most handlers touch neither,
@@ -160,7 +172,7 @@ export function runInvocation(handler: Handler, event: FnEvent, settings: Invoca
 export function startInvocation(handler: Handler, event: FnEvent, settings: InvocationSettings, overrides?: InvocationOverrides): Outcome | Promise<Outcome> {
   const started = performance.now();
   const timeoutMs = overrides?.timeoutMs !== undefined ? Math.min(overrides.timeoutMs, settings.timeoutMs) : settings.timeoutMs;
-  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal);
+  const ctx = new InvocationContext(settings, event, timeoutMs, overrides?.signal, started);
   let result: unknown;
   try {
     result = handler(event, ctx) as unknown;

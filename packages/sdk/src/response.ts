@@ -99,9 +99,13 @@ const OCTETS = 'application/octet-stream';
 export function normalizeResult(result: unknown): NormalizedResponse {
   if (result === undefined || result === null) return { kind: 'empty', status: 204, headers: {}, body: null };
   if (typeof result === 'string') return { kind: 'text', status: 200, headers: { 'content-type': TEXT }, body: result };
-  const bytes = asBuffer(result);
-  if (bytes) return { kind: 'binary', status: 200, headers: { 'content-type': OCTETS }, body: bytes };
   if (typeof result === 'object') {
+    // A plain object or array (what most handlers return) cannot be bytes: no instanceof walk for it.
+    const proto: unknown = Object.getPrototypeOf(result);
+    if (proto !== Object.prototype && proto !== Array.prototype) {
+      const bytes = asBuffer(result);
+      if (bytes) return { kind: 'binary', status: 200, headers: { 'content-type': OCTETS }, body: bytes };
+    }
     if (isExplicitResponse(result)) return fromExplicit(result.status, result.headers, result.body, false);
     if (isLambdaStyleResponse(result)) {
       checkStatus(result.statusCode);
