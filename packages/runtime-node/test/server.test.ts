@@ -20,6 +20,7 @@ const handler: Handler = async (event) => {
   switch (t.path) {
     case '/echo': return { data: Buffer.isBuffer(event.data) ? { bytes: event.data.toString('hex') } : event.data ?? null, type: event.type, id: event.id, source: event.source };
     case '/text': return 'hello';
+    case '/peer': return { remoteAddress: t.remoteAddress ?? null };
     case '/buffer': return Buffer.from([1, 2, 3]);
     case '/nothing': return undefined;
     case '/explicit': return response('created', { status: 201, headers: { 'x-made': 'yes' } });
@@ -129,6 +130,29 @@ describe('HTTP server (in-process)', () => {
     expect(entries[1].body.data).toBe(2);
     const empty = await fetch(base + '/echo', { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: '[]' });
     expect(empty.status).toBe(204);
+  });
+
+  it('gives the client\'s address in trigger.remoteAddress, on every request of a kept-alive connection', async () => {
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const url = new URL('/peer', base);
+    const get = () =>
+      new Promise<{ body: string; socket: unknown }>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, agent }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ body, socket: req.socket }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const first = await get();
+    const second = await get();
+    agent.destroy();
+    expect(second.socket).toBe(first.socket); // the same connection, so the address came from the per-socket memo
+    expect(JSON.parse(first.body)).toEqual({ remoteAddress: '127.0.0.1' });
+    expect(JSON.parse(second.body)).toEqual({ remoteAddress: '127.0.0.1' });
   });
 
   it('answers 400 naming the attribute for an invalid CloudEvent', async () => {
