@@ -140,6 +140,27 @@ describe('the hand-written invocation line', () => {
     viaFast.close();
   });
 
+  it('into a LineBuffer, picks up the logger\'s new bindings and level from the next millisecond on', () => {
+    let clock = 1795466081965;
+    vi.spyOn(Date, 'now').mockImplementation(() => clock);
+    const out = fileBuffer();
+    const log = pino({ level: 'info', base: { function: 'f' } }, out.buffer);
+    registerFastDestination(log, out.buffer);
+    const write = invocationLineWriter(log)!;
+    write('e1', 'http', 200, 'success', 1);
+    log.setBindings({ region: 'eu' });
+    clock += 1;
+    write('e2', 'http', 200, 'success', 1);
+    log.level = 'warn';
+    write('e3', 'http', 200, 'success', 1); // below the level now: not written, in the same millisecond too
+    out.buffer.flushSync();
+    const lines = out.read().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.eventId)).toEqual(['e1', 'e2']);
+    expect(lines[0]).not.toHaveProperty('region');
+    expect(lines[1]).toMatchObject({ function: 'f', region: 'eu', time: clock });
+    out.close();
+  });
+
   it('keeps its place among pino\'s other lines in the same LineBuffer, and goes out with a warning', () => {
     const out = fileBuffer();
     const log = pino({ level: 'info', base: { function: 'f' } }, out.buffer);

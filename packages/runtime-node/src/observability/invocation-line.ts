@@ -49,7 +49,6 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
   const destination = fastLoggers.get(log);
   if (destination === undefined) return undefined;
   const pinoLog = log as PinoLogger & Record<symbol, unknown>;
-  const levelVal = symbols.levelValSym;
   const lsCache = symbols.lsCacheSym;
   const chindings = symbols.chindingsSym;
   const time = symbols.timeSym;
@@ -75,8 +74,16 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
   // gives) and short, an element load instead of hashing a heap number in a Map; else in the Map.
   let aftersByMicros: (string | undefined)[] = [];
   const afters = new Map<number, string>();
+  // pino's level, read on every line from a box that pino's 'level-change' keeps current (see levelBox).
+  const levelNow = levelBox(pinoLog);
+  // What the line takes from the logger (level prefix, bindings, clock), read once per millisecond on the
+  // fast path: a change (setBindings, a different clock) shows from the next millisecond's lines on.
+  let readAt = Number.NaN;
+  let prefix = '';
+  let bound = '';
+  let fast = false;
   return (eventId, trigger, status, outcome, durationMs) => {
-    if ((pinoLog[levelVal] as number) > INFO) return;
+    if (levelNow.value > INFO) return;
     if (trigger !== lastTrigger) {
       lastTrigger = trigger;
       triggerJson = jsonString(trigger);
@@ -89,11 +96,14 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
       lastStatus = status;
       statusJson = jsonNumber(status);
     }
-    const prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
-    const bound = pinoLog[chindings] as string;
-    const timeOf = pinoLog[time] as () => string;
-    if (buffer !== undefined && timeOf === stdTimeFunctions.epochTime) {
-      const now = Date.now();
+    const now = buffer === undefined ? Number.NaN : Date.now();
+    if (buffer !== undefined && now !== readAt) {
+      readAt = now;
+      prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
+      bound = pinoLog[chindings] as string;
+      fast = pinoLog[time] === stdTimeFunctions.epochTime;
+    }
+    if (buffer !== undefined && fast) {
       if (now !== frontOf[1] || prefix !== frontOf[0] || bound !== frontOf[2]) {
         frontOf = [prefix, now, bound];
         const s = Math.floor(now / 1000);
@@ -128,10 +138,35 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
       buffer.writeHeld(front, eventId, after);
       return;
     }
+    // Any other destination or clock: everything read from the logger for this line.
+    const timeOf = pinoLog[time] as () => string;
+    prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
+    bound = pinoLog[chindings] as string;
     destination.write(
       `${prefix}${timeOf()}${bound},"eventId":${jsonString(eventId)},"trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`,
     );
   };
+}
+
+const levels = new WeakMap<object, { value: number }>();
+
+/**
+ * The logger's level value, kept current by pino's 'level-change' event (one listener per logger, whatever
+ * the number of writers): reading pino's symbol-keyed field from the logger on every line cost more than
+ * the rest of the level check.
+ */
+function levelBox(log: PinoLogger & Record<symbol, unknown>): { value: number } {
+  let box = levels.get(log);
+  if (box === undefined) {
+    const levelVal = symbols.levelValSym;
+    const made = { value: log[levelVal] as number };
+    log.on('level-change', () => {
+      made.value = log[levelVal] as number;
+    });
+    levels.set(log, made);
+    box = made;
+  }
+  return box;
 }
 
 /**
