@@ -29,6 +29,18 @@ const LAZY: Record<string, string[]> = {
   'pino/pino.js': ['./lib/transport'],
 };
 
+/**
+ * Exact rewrites (each `from` must occur exactly once) for a top-level require whose result is destructured,
+ * which a stand-in cannot defer: pino's tools.js takes `isMainThread` from node:worker_threads only for its
+ * own SonicBoom destinations (never made here); loading worker_threads for it cost ~0.6 ms of every start.
+ */
+const REWRITES: Record<string, [string, string][]> = {
+  'pino/lib/tools.js': [
+    ["const { isMainThread } = require('worker_threads')", "const __fnkitWorkerThreads = __fnkitLazyRequire(() => require('worker_threads'))"],
+    ['!opts.sync && isMainThread', '!opts.sync && __fnkitWorkerThreads.isMainThread'],
+  ],
+};
+
 const HELPER =
   'function __fnkitLazyRequire(load) { let m; const get = () => (m ??= load()); ' +
   'return new Proxy(function () {}, { ' +
@@ -43,10 +55,15 @@ export const lazyRequires: Plugin = {
   name: 'fnkit-lazy-requires',
   setup(build) {
     build.onLoad({ filter: /[\\/]node_modules[\\/](fastify|pino|find-my-way)[\\/].*\.js$/ }, async (args) => {
-      const key = Object.keys(LAZY).find((k) => args.path.replaceAll('\\', '/').endsWith(`/node_modules/${k}`));
+      const path = args.path.replaceAll('\\', '/');
+      const key = [...Object.keys(LAZY), ...Object.keys(REWRITES)].find((k) => path.endsWith(`/node_modules/${k}`));
       if (!key) return undefined;
       let source = await readFile(args.path, 'utf8');
-      for (const id of LAZY[key]!) {
+      for (const [from, to] of REWRITES[key] ?? []) {
+        if (source.split(from).length !== 2) throw new Error(`lazy-requires: ${key} no longer has exactly one \`${from}\`; update build/lazy-requires.ts`);
+        source = source.replace(from, to);
+      }
+      for (const id of LAZY[key] ?? []) {
         const call = `require('${id}')`;
         if (source.split(call).length !== 2) throw new Error(`lazy-requires: ${key} no longer has exactly one ${call}; update build/lazy-requires.ts`);
         source = source.replace(call, `${id === 'node:assert' ? '__fnkitLazyAssert' : '__fnkitLazyRequire'}(() => ${call})`);

@@ -1,4 +1,5 @@
-import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from './worker-threads.js';
 
 /**
  * Isolation off, a handler that blocks the event loop also blocks /healthz, so Kubernetes' liveness
@@ -41,7 +42,8 @@ export class StallWatchdog {
     this.#beats = new Int32Array(shared);
     // stdout/stderr: true leaves the thread's stdio unpiped (it writes with fs.writeSync), so the main
     // thread need not create process.stdout/stderr for it; SHARE_ENV spares copying the environment.
-    this.#worker = new Worker(WATCHER, { eval: true, workerData: { shared, stallMs, functionName }, env: SHARE_ENV, stdout: true, stderr: true });
+    const threads = workerThreads();
+    this.#worker = new threads.Worker(WATCHER, { eval: true, workerData: { shared, stallMs, functionName }, env: threads.SHARE_ENV, stdout: true, stderr: true });
     this.#worker.unref();
     // The watchdog only reports; should its thread ever fail, the function keeps serving without it.
     this.#worker.on('error', () => undefined);

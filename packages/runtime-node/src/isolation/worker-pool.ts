@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from './worker-threads.js';
 import { timeoutOutcome, type FnEvent, type Logger, type Outcome } from '@fnkit/sdk';
 import type { CancelSource, HandlerRunner } from '../invoker/runner.js';
 import type { CancelMessage, InvokeMessage, SerializedReason, WorkerMessage, WorkerSetup } from './protocol.js';
@@ -123,7 +124,7 @@ export class WorkerPool implements HandlerRunner {
 
   #spawn(): Promise<Slot> {
     const { url, execArgv } = workerEntry();
-    const worker = new Worker(url, { workerData: this.#setup, execArgv, stdout: false, stderr: false });
+    const worker = new (workerThreads().Worker)(url, { workerData: this.#setup, execArgv, stdout: false, stderr: false });
     this.#workers.add(worker);
     worker.once('exit', () => this.#workers.delete(worker));
     const slot: Slot = { worker, job: undefined, timer: undefined, started: 0, timeoutMs: 0 };
