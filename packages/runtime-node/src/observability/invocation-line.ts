@@ -140,10 +140,10 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
     }
     // Any other destination or clock: everything read from the logger for this line.
     const timeOf = pinoLog[time] as () => string;
-    prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
-    bound = pinoLog[chindings] as string;
+    const linePrefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
+    const lineBound = pinoLog[chindings] as string;
     destination.write(
-      `${prefix}${timeOf()}${bound},"eventId":${jsonString(eventId)},"trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`,
+      `${linePrefix}${timeOf()}${lineBound},"eventId":${jsonString(eventId)},"trigger":${triggerJson},"status":${statusJson},"outcome":${outcomeJson},"durationMs":${jsonNumber(durationMs)}${MSG}`,
     );
   };
 }
