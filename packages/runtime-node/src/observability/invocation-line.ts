@@ -96,47 +96,49 @@ export function invocationLineWriter(log: unknown): InvocationLineWriter | undef
       lastStatus = status;
       statusJson = jsonNumber(status);
     }
-    const now = buffer === undefined ? Number.NaN : Date.now();
-    if (buffer !== undefined && now !== readAt) {
-      readAt = now;
-      prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
-      bound = pinoLog[chindings] as string;
-      fast = pinoLog[time] === stdTimeFunctions.epochTime;
-    }
-    if (buffer !== undefined && fast) {
-      if (now !== frontOf[1] || prefix !== frontOf[0] || bound !== frontOf[2]) {
-        frontOf = [prefix, now, bound];
-        const s = Math.floor(now / 1000);
-        if (s !== second) {
-          second = s;
-          secondText = s > 0 ? `${s}` : '';
-        }
-        const nowText = s > 0 ? `${secondText}${MILLIS[now - s * 1000]!}` : `${now}`;
-        front = flattened(`${prefix},"time":${nowText}${bound},"eventId":"`);
+    if (buffer !== undefined) {
+      const now = Date.now();
+      if (now !== readAt) {
+        readAt = now;
+        prefix = (pinoLog[lsCache] as Record<number, string>)[INFO]!;
+        bound = pinoLog[chindings] as string;
+        fast = pinoLog[time] === stdTimeFunctions.epochTime;
       }
-      if (triggerJson !== middleOf[0] || statusJson !== middleOf[1] || outcomeJson !== middleOf[2]) {
-        middleOf = [triggerJson, statusJson, outcomeJson];
-        aftersByMicros = [];
-        afters.clear();
-      }
-      const micros = Math.round(durationMs * 1000);
-      let after: string | undefined;
-      if (micros >= 0 && micros < MICROS_CACHED && micros / 1000 === durationMs) {
-        after = aftersByMicros[micros];
-        if (after === undefined) {
-          after = afterText(triggerJson, statusJson, outcomeJson, durationMs);
-          aftersByMicros[micros] = after;
+      if (fast) {
+        if (now !== frontOf[1] || prefix !== frontOf[0] || bound !== frontOf[2]) {
+          frontOf = [prefix, now, bound];
+          const s = Math.floor(now / 1000);
+          if (s !== second) {
+            second = s;
+            secondText = s > 0 ? `${s}` : '';
+          }
+          const nowText = s > 0 ? `${secondText}${MILLIS[now - s * 1000]!}` : `${now}`;
+          front = flattened(`${prefix},"time":${nowText}${bound},"eventId":"`);
         }
-      } else {
-        after = afters.get(durationMs);
-        if (after === undefined) {
-          if (afters.size >= 1024) afters.clear();
-          after = afterText(triggerJson, statusJson, outcomeJson, durationMs);
-          afters.set(durationMs, after);
+        if (triggerJson !== middleOf[0] || statusJson !== middleOf[1] || outcomeJson !== middleOf[2]) {
+          middleOf = [triggerJson, statusJson, outcomeJson];
+          aftersByMicros = [];
+          afters.clear();
         }
+        const micros = Math.round(durationMs * 1000);
+        let after: string | undefined;
+        if (micros >= 0 && micros < MICROS_CACHED && micros / 1000 === durationMs) {
+          after = aftersByMicros[micros];
+          if (after === undefined) {
+            after = afterText(triggerJson, statusJson, outcomeJson, durationMs);
+            aftersByMicros[micros] = after;
+          }
+        } else {
+          after = afters.get(durationMs);
+          if (after === undefined) {
+            if (afters.size >= 1024) afters.clear();
+            after = afterText(triggerJson, statusJson, outcomeJson, durationMs);
+            afters.set(durationMs, after);
+          }
+        }
+        buffer.writeHeld(front, eventId, after);
+        return;
       }
-      buffer.writeHeld(front, eventId, after);
-      return;
     }
     // Any other destination or clock: everything read from the logger for this line.
     const timeOf = pinoLog[time] as () => string;
